@@ -1,0 +1,14 @@
+# Entry points. Both set up everything they need on a fresh Debian 12 machine (as root).
+.PHONY: demo demo-clean test prepare lint units sanity
+
+demo:        ## a two-node MariaDB Galera cluster + a Vitess host in containers, TLS everywhere
+	bash playbooks/demo/demo up
+
+demo-clean:  ## remove the demo's containers and network (images stay)
+	bash playbooks/demo/demo down
+
+test:        ## lint, sanity (core 2.21 and 2.19), unit tests, Go checks, every Molecule scenario
+	bash tests/run
+
+prepare:     ## only the test bed: packages, podman settings, venvs, collections, images
+	bash tests/testbed/prepare
