@@ -1,0 +1,3 @@
+module dbtls.test/go
+
+go 1.19
