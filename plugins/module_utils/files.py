@@ -1,0 +1,285 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Atomic file writes with the final owner, group and mode from the start (standard library only).
+
+A new file is created as a temporary file in the target's own directory with ``os.open(...,
+0o600)`` (never wider, whatever the umask), written and fsynced; then ``fchown`` and ``fchmod``
+give it its final owner, group and mode while nobody else can open it yet; ``os.replace`` puts it in
+place and the directory is fsynced. A key is therefore never readable by anyone else at any
+moment, and readers see either the old or the new content, never a partial file.
+
+:func:`write_files` stages several files first and renames them only when all of them could be
+written, so that a failure (an unwritable directory, an unknown group) changes nothing on disk.
+
+SELinux contexts are not copied (AnsibleModule.atomic_move would do that); the hosts this
+collection targets do not use SELinux labels on these paths.
+"""
+
+from __future__ import annotations
+
+import errno
+import grp
+import os
+import pwd
+import secrets
+import stat
+import typing as t
+from dataclasses import dataclass
+
+
+class FilesError(Exception):
+    """A file could not be read or written; the message names the path."""
+
+
+def _describe(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def parse_mode(mode: t.Any, option: str = 'mode') -> int | None:
+    """``'0640'``, ``'640'``, ``'0o640'`` or an int (YAML ``0640`` arrives as 416) to an int."""
+    if mode is None or mode == '':
+        return None
+    if isinstance(mode, bool):
+        raise FilesError(f'{option}: {mode!r} is not a file mode')
+    if isinstance(mode, int):
+        value = mode
+    else:
+        text = str(mode).strip()
+        if text.lower().startswith('0o'):
+            text = text[2:]
+        try:
+            value = int(text, 8)
+        except ValueError:
+            raise FilesError(f'{option}: {mode!r} is not an octal file mode like "0640" '
+                             '(symbolic modes are not supported)') from None
+    if not 0 <= value <= 0o7777:
+        raise FilesError(f'{option}: {mode!r} is out of range')
+    return value
+
+
+def resolve_owner(owner: t.Any, option: str = 'owner') -> int:
+    """A user name or uid to a uid; -1 (leave as is) when not given."""
+    if owner is None or owner == '':
+        return -1
+    text = str(owner)
+    try:
+        return pwd.getpwnam(text).pw_uid
+    except KeyError:
+        if text.isdigit():
+            return int(text)
+    raise FilesError(f'{option}: user {owner!r} does not exist on this host')
+
+
+def resolve_group(group: t.Any, option: str = 'group') -> int:
+    """A group name or gid to a gid; -1 (leave as is) when not given."""
+    if group is None or group == '':
+        return -1
+    text = str(group)
+    try:
+        return grp.getgrnam(text).gr_gid
+    except KeyError:
+        if text.isdigit():
+            return int(text)
+    raise FilesError(f'{option}: group {group!r} does not exist on this host')
+
+
+def read_file(path: str, max_size: int = 10 * 1024 * 1024) -> bytes | None:
+    """The content of ``path``, or None when it does not exist."""
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read(max_size + 1)
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise FilesError(f'{path}: is a directory, not a file') from None
+    except NotADirectoryError:
+        raise FilesError(f'{path}: cannot be read: a parent of it is not a directory') from None
+    except OSError as exc:
+        raise FilesError(f'{path}: cannot be read: {_describe(exc)}') from None
+    if len(data) > max_size:
+        raise FilesError(f'{path}: larger than {max_size} bytes; not a PEM file')
+    return data
+
+
+def attribute_changes(path: str, mode: int | None, owner: t.Any = None, group: t.Any = None) -> dict:
+    """{'mode': (have, want), 'owner': ..., 'group': ...} for the attributes that differ."""
+    st = os.stat(path)
+    uid, gid = resolve_owner(owner), resolve_group(group)
+    changes = {}
+    if mode is not None and stat.S_IMODE(st.st_mode) != mode:
+        changes['mode'] = (f'{stat.S_IMODE(st.st_mode):04o}', f'{mode:04o}')
+    if uid != -1 and st.st_uid != uid:
+        changes['owner'] = (st.st_uid, uid)
+    if gid != -1 and st.st_gid != gid:
+        changes['group'] = (st.st_gid, gid)
+    return changes
+
+
+def ensure_attributes(path: str, mode: int | None, owner: t.Any = None, group: t.Any = None,
+                      check_mode: bool = False) -> dict:
+    """Give an existing file its owner, group and mode; return what changed (or would).
+
+    The mode is first narrowed to what both the old and the new mode allow, then the owner and
+    group change, then the final mode is set: a key never becomes readable by the old or the new
+    group while the other attribute is still wrong.
+    """
+    try:
+        changes = attribute_changes(path, mode, owner, group)
+        if not changes or check_mode:
+            return changes
+        st = os.stat(path)
+        current = stat.S_IMODE(st.st_mode)
+        if mode is not None and current & ~mode:
+            os.chmod(path, current & mode)
+        uid, gid = resolve_owner(owner), resolve_group(group)
+        if 'owner' in changes or 'group' in changes:
+            os.chown(path, uid, gid)
+        if mode is not None:
+            os.chmod(path, mode)
+    except OSError as exc:
+        raise FilesError(f'{path}: cannot set owner/group/mode: {_describe(exc)}') from None
+    return changes
+
+
+@dataclass
+class FileSpec:
+    """One file for write_files(): its content and final attributes (None keeps the current
+    file's value, else the creating process's / ``default_mode``)."""
+
+    path: str
+    content: bytes
+    mode: int | None = None
+    owner: t.Any = None
+    group: t.Any = None
+    default_mode: int = 0o600
+
+
+def _make_parents(directory: str, parent_mode: int, created: list[str]) -> None:
+    missing = []
+    current = directory
+    while current and not os.path.isdir(current):
+        if os.path.lexists(current):
+            raise FilesError(f'{current}: exists and is not a directory')
+        missing.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, parent_mode)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise FilesError(f'{path}: cannot create the directory: {_describe(exc)}') from None
+        created.append(path)
+
+
+def _stage(spec: FileSpec, parent_mode: int | None, created_dirs: list[str]) -> str:
+    """Write ``spec`` to a 0600 temp file beside its destination with its final attributes."""
+    path = os.path.abspath(spec.path)
+    directory = os.path.dirname(path)
+    if parent_mode is not None:
+        _make_parents(directory, parent_mode, created_dirs)
+    elif not os.path.isdir(directory):
+        raise FilesError(f'{spec.path}: the directory {directory} does not exist')
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise FilesError(f'{spec.path}: cannot be written: {_describe(exc)}') from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise FilesError(f'{spec.path}: exists and is not a regular file')
+    mode = spec.mode
+    if mode is None:
+        mode = stat.S_IMODE(existing.st_mode) if existing is not None else spec.default_mode
+    uid, gid = resolve_owner(spec.owner), resolve_group(spec.group)
+    if uid == -1 and existing is not None and spec.owner is None:
+        uid = existing.st_uid
+    if gid == -1 and existing is not None and spec.group is None:
+        gid = existing.st_gid
+
+    tmp = os.path.join(directory, f'.{os.path.basename(path)}.{secrets.token_hex(6)}.tmp')
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+    try:
+        fd = os.open(tmp, flags, 0o600)
+    except OSError as exc:
+        raise FilesError(f'{spec.path}: cannot write in {directory}: {_describe(exc)}') from None
+    try:
+        try:
+            view = memoryview(spec.content)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            if uid != -1 or gid != -1:
+                os.fchown(fd, uid, gid)
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        _unlink_quietly(tmp)
+        raise FilesError(f'{spec.path}: cannot write in {directory}: {_describe(exc)}') from None
+    except BaseException:
+        _unlink_quietly(tmp)
+        raise
+    return tmp
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _fsync_dir(directory: str) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def write_files(specs: t.Sequence[FileSpec], parent_mode: int | None = None) -> None:
+    """Write all files, or none: every temp file is staged before the first rename.
+
+    ``parent_mode``: create missing parent directories with this mode (None: they must exist).
+    """
+    staged: list[tuple[str, str]] = []
+    created_dirs: list[str] = []
+    try:
+        for spec in specs:
+            staged.append((_stage(spec, parent_mode, created_dirs), os.path.abspath(spec.path)))
+    except BaseException:
+        for tmp, _path in staged:
+            _unlink_quietly(tmp)
+        for directory in reversed(created_dirs):
+            try:
+                os.rmdir(directory)
+            except OSError:
+                pass
+        raise
+    for tmp, path in staged:
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            _unlink_quietly(tmp)
+            raise FilesError(f'{path}: cannot be replaced: {_describe(exc)}') from None
+        _fsync_dir(os.path.dirname(path))
+
+
+def atomic_write(path: str, content: bytes, mode: int | None = None, owner: t.Any = None,
+                 group: t.Any = None, default_mode: int = 0o600, parent_mode: int | None = None) -> None:
+    """Atomically replace ``path`` with ``content``; see the module docstring."""
+    write_files([FileSpec(path, content, mode, owner, group, default_mode)], parent_mode=parent_mode)
