@@ -1,0 +1,194 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: tls_bundle
+short_description: Install a bundle of trusted CA certificates
+description:
+  - Writes the CA certificates given in O(certificates) into one PEM file, for C(ssl-ca),
+    C(socket.ssl_ca) or Go's trust pool.
+  - Only CA certificates are accepted (an error names the entry that is not one); duplicates are
+    dropped by SHA-256 fingerprint; the order given is kept, so the file only changes when its
+    content does.
+  - The file is written atomically with its final owner, group and mode.
+version_added: 0.1.0
+author:
+  - dbtls.transport maintainers (@dbtls)
+requirements:
+  - cryptography >= 37.0 (on the target)
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether the bundle would change.
+  diff_mode:
+    support: full
+    description: Shows the subjects and fingerprints of the certificates before and after.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on POSIX hosts.
+options:
+  dest:
+    description: Path of the bundle file on the target.
+    type: path
+    required: true
+  certificates:
+    description:
+      - CA certificates, each either PEM text (one or more certificates) or the path of a PEM file B(on the target).
+      - To add a file from the controller, pass its content, for example with C(lookup('ansible.builtin.file', path)).
+    type: list
+    elements: str
+    required: true
+  owner:
+    description: Owner of the bundle (name or uid).
+    type: str
+  group:
+    description: Group of the bundle (name or gid).
+    type: str
+  mode:
+    description: Mode of the bundle, as an octal string.
+    type: raw
+    default: '0644'
+seealso:
+  - module: dbtls.transport.tls_ca
+'''
+
+EXAMPLES = r'''
+- name: Trust the cluster CA and the next one during a rotation
+  dbtls.transport.tls_bundle:
+    dest: /etc/dbtls/tls/ca-bundle.pem
+    certificates:
+      - "{{ lookup('ansible.builtin.file', inventory_dir ~ '/pki/ca.crt') }}"
+      - "{{ lookup('ansible.builtin.file', inventory_dir ~ '/pki-next/ca.crt') }}"
+    owner: root
+    group: mysql
+    mode: "0644"
+'''
+
+RETURN = r'''
+certificates:
+  description: The certificates in the bundle, in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    subject:
+      description: Subject (RFC 4514).
+      type: str
+      returned: always
+    fingerprint_sha256:
+      description: SHA-256 fingerprint.
+      type: str
+      returned: always
+    not_after:
+      description: End of validity (UTC, ISO 8601).
+      type: str
+      returned: always
+count:
+  description: Number of certificates in the bundle.
+  returned: always
+  type: int
+'''
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
+
+def _entries(certificates: list) -> list:
+    entries = []
+    for number, item in enumerate(certificates, start=1):
+        if not isinstance(item, str) or not item.strip():
+            raise pki.PKIError(f'certificates[{number}]: empty entry')
+        if '-----BEGIN' in item:
+            entries.append((f'certificates[{number}]', item.encode('utf-8')))
+            continue
+        data = files.read_file(item)
+        if data is None:
+            raise files.FilesError(f'{item}: no such file (certificates[{number}])')
+        entries.append((item, data))
+    return entries
+
+
+def _summary(cert) -> dict:
+    return {
+        'subject': cert.subject.rfc4514_string(),
+        'fingerprint_sha256': pki.fingerprint_sha256(cert),
+        'not_after': pki.isoformat(pki.not_after(cert)),
+    }
+
+
+def _diff_text(certs) -> str:
+    return ''.join(f'{c["subject"]}  {c["fingerprint_sha256"]}\n' for c in certs)
+
+
+def ensure_bundle(params: dict, check_mode: bool = False) -> dict:
+    dest = params['dest']
+    mode = files.parse_mode(params.get('mode', '0644'), 'mode')
+    owner, group = params.get('owner'), params.get('group')
+    files.resolve_owner(owner)
+    files.resolve_group(group)
+    content, certs = pki.build_bundle(_entries(params['certificates']))
+
+    old = files.read_file(dest)
+    before = []
+    if old is not None:
+        try:
+            before = [_summary(c) for c in pki.load_certificates(old, dest)]
+        except pki.PKIError:
+            before = []
+    changed = old != content
+    if changed and not check_mode:
+        files.atomic_write(dest, content, mode, owner, group, default_mode=0o644)
+    attributes = {}
+    if not changed:
+        attributes = files.ensure_attributes(dest, mode, owner, group, check_mode)
+    after = [_summary(c) for c in certs]
+    result = {
+        'changed': changed or bool(attributes),
+        'certificates': after,
+        'count': len(after),
+        'diff': {'before_header': dest, 'after_header': dest,
+                 'before': _diff_text(before) if old is not None else '',
+                 'after': _diff_text(after)},
+    }
+    if attributes:
+        result['attributes_changed'] = sorted(attributes)
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            dest=dict(type='path', required=True),
+            certificates=dict(type='list', elements='str', required=True),
+            owner=dict(type='str'),
+            group=dict(type='str'),
+            mode=dict(type='raw', default='0644'),
+        ),
+        supports_check_mode=True,
+    )
+    if not pki.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+    try:
+        result = ensure_bundle(module.params, module.check_mode)
+    except (pki.PKIError, files.FilesError) as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg=f'unexpected error: {exc}', exception=traceback.format_exc())
+    if not module._diff:
+        result.pop('diff')
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

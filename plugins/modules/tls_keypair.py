@@ -1,0 +1,376 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: tls_keypair
+short_description: Target side of tls_cert - keep the private key on the host, return a CSR, install the certificate
+description:
+  - The host half of M(dbtls.transport.tls_cert); use that action instead of calling this module
+    directly, unless you sign certificates some other way.
+  - Without O(certificate), ensures the private key at O(key_path) (generated on the host when
+    missing; never returned) and returns a certificate signing request for the wanted subject and
+    SANs together with the certificate currently at O(cert_path).
+  - With O(certificate) (and O(chain)), installs that certificate atomically after checking that it
+    belongs to the key.
+  - When the existing key is of another type than asked for, the new key is written beside it as
+    C(<key_path>.new) and only replaces the old key when its certificate is installed, so the key and
+    certificate on disk always match.
+  - Files are written atomically with their final owner, group and mode from the start.
+version_added: 0.1.0
+author:
+  - dbtls.transport maintainers (@dbtls)
+requirements:
+  - cryptography >= 37.0 (on the target)
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether a key would be generated and returns no CSR for a key that does not exist yet.
+  diff_mode:
+    support: full
+    description: With O(certificate), shows the certificate metadata before and after (never key material).
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on POSIX hosts.
+options:
+  key_path:
+    description: Path of the private key on the host (PKCS#8 PEM, unencrypted, as database servers need it).
+    type: path
+    required: true
+  cert_path:
+    description: Path of the certificate on the host (the leaf first, then O(chain)).
+    type: path
+    required: true
+  common_name:
+    description: Common name of the CSR's subject.
+    type: str
+    required: true
+  subject_alt_names:
+    description: SANs of the CSR, each C(DNS:<name>), C(IP:<address>) or C(email:<address>).
+    type: list
+    elements: str
+    default: []
+  usage:
+    description: What the certificate is for; C(server) and C(peer) certificates need SANs.
+    type: str
+    choices: [server, client, peer]
+    default: peer
+  key_type:
+    description: Type of the key to generate, and to keep (an existing key of another type is replaced).
+    type: str
+    choices: [rsa, ecdsa, ed25519]
+    default: ecdsa
+  key_size:
+    description: RSA key size in bits (ignored for other key types).
+    type: int
+    default: 2048
+  curve:
+    description: ECDSA curve (ignored for other key types).
+    type: str
+    choices: [secp256r1, secp384r1]
+    default: secp256r1
+  owner:
+    description: Owner of the key and the certificate (name or uid).
+    type: str
+  group:
+    description: Group of the key and the certificate (name or gid); give it read access with O(key_mode=0640).
+    type: str
+  key_mode:
+    description: Mode of the key file, for example C(0600), or C(0640) for a service's group.
+    type: raw
+    default: '0600'
+  cert_mode:
+    description: Mode of the certificate file.
+    type: raw
+    default: '0644'
+  certificate:
+    description: A signed certificate (PEM) to install at O(cert_path); it must belong to the key.
+    type: str
+  chain:
+    description: Intermediate CA certificates (PEM) written after the leaf in O(cert_path).
+    type: list
+    elements: str
+    default: []
+seealso:
+  - module: dbtls.transport.tls_cert
+'''
+
+EXAMPLES = r'''
+# Normally called by the dbtls.transport.tls_cert action. By hand, with another signer:
+- name: Make the key and a CSR on the host
+  dbtls.transport.tls_keypair:
+    key_path: /etc/dbtls/tls/peer.key
+    cert_path: /etc/dbtls/tls/peer.crt
+    common_name: "{{ inventory_hostname }}"
+    subject_alt_names: ["DNS:{{ inventory_hostname }}"]
+    usage: peer
+    group: mysql
+    key_mode: "0640"
+  register: keypair
+
+- name: Install the certificate signed elsewhere
+  dbtls.transport.tls_keypair:
+    key_path: /etc/dbtls/tls/peer.key
+    cert_path: /etc/dbtls/tls/peer.crt
+    common_name: "{{ inventory_hostname }}"
+    certificate: "{{ signed_pem }}"
+    group: mysql
+    key_mode: "0640"
+'''
+
+RETURN = r'''
+csr:
+  description: The certificate signing request (PEM); null in check mode when the key does not exist yet.
+  returned: without O(certificate)
+  type: str
+certificate:
+  description: The leaf certificate currently at O(cert_path) (PEM), or null.
+  returned: without O(certificate)
+  type: str
+chain:
+  description: Further certificates after the leaf in O(cert_path) (PEM).
+  returned: without O(certificate)
+  type: list
+  elements: str
+key_reasons:
+  description: Why a key was (or would be) generated, for example C(missing).
+  returned: always
+  type: list
+  elements: str
+key_generated:
+  description: Whether a new key was (or would be) generated in this call.
+  returned: always
+  type: bool
+key_pending:
+  description: Whether the CSR belongs to a new key kept as C(<key_path>.new) until its certificate is installed.
+  returned: always
+  type: bool
+key_promoted:
+  description: Whether a pending C(<key_path>.new) key replaced the old key together with its certificate.
+  returned: with O(certificate)
+  type: bool
+installed:
+  description: Metadata of the certificate at O(cert_path) after the call.
+  returned: with O(certificate)
+  type: dict
+attributes_changed:
+  description: Files whose owner, group or mode were (or would be) corrected.
+  returned: when any
+  type: dict
+'''
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
+PENDING_SUFFIX = '.new'
+
+
+def _settings(params: dict) -> dict:
+    key_path, cert_path = params['key_path'], params['cert_path']
+    if os.path.abspath(key_path) == os.path.abspath(cert_path):
+        raise pki.PKIError(f'key_path and cert_path are both {key_path}; keep the key in its own file')
+    settings = {
+        'key_path': key_path,
+        'cert_path': cert_path,
+        'pending_path': key_path + PENDING_SUFFIX,
+        'key_mode': files.parse_mode(params.get('key_mode', '0600'), 'key_mode'),
+        'cert_mode': files.parse_mode(params.get('cert_mode', '0644'), 'cert_mode'),
+        'owner': params.get('owner'),
+        'group': params.get('group'),
+        'key_type': params.get('key_type') or 'ecdsa',
+        'key_size': params.get('key_size') or 2048,
+        'curve': params.get('curve') or 'secp256r1',
+    }
+    if settings['key_mode'] & 0o007:
+        raise pki.PKIError(f'key_mode {settings["key_mode"]:04o} would make {key_path} readable by '
+                           'every user; use 0600 or 0640')
+    files.resolve_owner(settings['owner'])
+    files.resolve_group(settings['group'])
+    pki.check_key_spec(settings['key_type'], settings['key_size'], settings['curve'])
+    return settings
+
+
+def _fix_attributes(paths_modes, s: dict, check_mode: bool) -> dict:
+    changed = {}
+    for path, mode in paths_modes:
+        if os.path.exists(path):
+            diff = files.ensure_attributes(path, mode, s['owner'], s['group'], check_mode)
+            if diff:
+                changed[path] = sorted(diff)
+    return changed
+
+
+def prepare(params: dict, check_mode: bool = False) -> dict:
+    """First call: ensure the key, return the CSR and the current certificate."""
+    s = _settings(params)
+    spec = pki.leaf_spec(params['common_name'], params.get('subject_alt_names') or [],
+                         params.get('usage') or 'peer')
+    wanted = pki.describe_key_spec(s['key_type'], s['key_size'], s['curve'])
+
+    # Read and check everything before writing anything.
+    key_data = files.read_file(s['key_path'])
+    cert_data = files.read_file(s['cert_path'])
+    certs = pki.load_certificates(cert_data, s['cert_path']) if cert_data is not None else []
+    key = pki.load_private_key(key_data, s['key_path']) if key_data is not None else None
+
+    key_reasons = []
+    target = None
+    if key is None:
+        key_reasons.append('missing')
+        target = s['key_path']
+    elif not pki.key_matches_spec(key, s['key_type'], s['key_size'], s['curve']):
+        key_reasons.append(f'key type differs (have {pki.describe_key(key)}, want {wanted})')
+        target = s['pending_path']
+        key = None
+        pending_data = files.read_file(s['pending_path'])
+        if pending_data is not None:
+            pending = pki.load_private_key(pending_data, s['pending_path'])
+            if pki.key_matches_spec(pending, s['key_type'], s['key_size'], s['curve']):
+                key = pending   # from an earlier run whose certificate was never installed
+                target = None
+
+    key_generated = False
+    if target is not None:
+        key_generated = True
+        if not check_mode:
+            key = pki.generate_private_key(s['key_type'], s['key_size'], s['curve'])
+            files.atomic_write(target, pki.serialize_private_key(key), s['key_mode'], s['owner'], s['group'])
+
+    attributes = _fix_attributes(
+        [(s['key_path'], s['key_mode']), (s['cert_path'], s['cert_mode'])]
+        + ([(s['pending_path'], s['key_mode'])] if key_reasons and not key_generated else []),
+        s, check_mode)
+    csr = pki.build_csr(key, spec) if key is not None else None
+    result = {
+        'changed': key_generated or bool(attributes),
+        'key_reasons': key_reasons,
+        'key_generated': key_generated,
+        'key_pending': bool(key_reasons) and key_reasons != ['missing'],
+        'csr': pki.csr_pem(csr).decode('ascii') if csr is not None else None,
+        'certificate': pki.certificate_pem(certs[0]).decode('ascii') if certs else None,
+        'chain': [pki.certificate_pem(c).decode('ascii') for c in certs[1:]],
+    }
+    if attributes:
+        result['attributes_changed'] = attributes
+    return result
+
+
+def _chain_certs(chain) -> list:
+    certs = []
+    for number, item in enumerate(chain or [], start=1):
+        certs.extend(pki.load_certificates(item, f'chain[{number}]'))
+    return certs
+
+
+def install(params: dict, check_mode: bool = False) -> dict:
+    """Second call: install the signed certificate (and promote a pending key)."""
+    s = _settings(params)
+    leaf = pki.load_certificate(params['certificate'], 'certificate')
+    if pki.is_ca(leaf):
+        raise pki.PKIError('certificate: a CA certificate cannot be installed as a host certificate')
+    chain = _chain_certs(params.get('chain'))
+
+    key_data = files.read_file(s['key_path'])
+    pending_data = files.read_file(s['pending_path'])
+    key = pki.load_private_key(key_data, s['key_path']) if key_data is not None else None
+    pending = pki.load_private_key(pending_data, s['pending_path']) if pending_data is not None else None
+    promote = False
+    if pending is not None and pki.same_public_key(pending, leaf):
+        promote = True
+    elif key is None or not pki.same_public_key(key, leaf):
+        raise pki.PKIError(f'certificate: it does not belong to the key {s["key_path"]}; nothing was installed')
+
+    content = b''.join(pki.certificate_pem(c) for c in [leaf] + chain)
+    old_data = files.read_file(s['cert_path'])
+    old_leaf = None
+    if old_data is not None:
+        try:
+            old_leaf = pki.load_certificate(old_data, s['cert_path'])
+        except pki.PKIError:
+            old_leaf = None   # replaced below by a valid certificate
+    cert_changed = old_data != content
+
+    to_write = []
+    if promote:
+        to_write.append(files.FileSpec(s['key_path'], pending_data, s['key_mode'], s['owner'], s['group']))
+    if cert_changed:
+        to_write.append(files.FileSpec(s['cert_path'], content, s['cert_mode'], s['owner'], s['group']))
+    if to_write and not check_mode:
+        files.write_files(to_write)
+        if promote:
+            os.unlink(s['pending_path'])
+    attributes = _fix_attributes(
+        ([] if promote else [(s['key_path'], s['key_mode'])])
+        + ([] if cert_changed else [(s['cert_path'], s['cert_mode'])]),
+        s, check_mode)
+    result = {
+        'changed': bool(to_write) or bool(attributes),
+        'key_reasons': [],
+        'key_generated': False,
+        'key_pending': False,
+        'key_promoted': promote,
+        'installed': pki.diff_facts(leaf),
+        'diff': {
+            'before_header': s['cert_path'],
+            'after_header': s['cert_path'],
+            'before': pki.diff_facts(old_leaf),
+            'after': pki.diff_facts(leaf),
+        },
+    }
+    if attributes:
+        result['attributes_changed'] = attributes
+    return result
+
+
+def run(params: dict, check_mode: bool = False) -> dict:
+    if params.get('certificate'):
+        return install(params, check_mode)
+    return prepare(params, check_mode)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            key_path=dict(type='path', required=True),
+            cert_path=dict(type='path', required=True),
+            common_name=dict(type='str', required=True),
+            subject_alt_names=dict(type='list', elements='str', default=[]),
+            usage=dict(type='str', choices=list(pki.USAGES), default='peer'),
+            key_type=dict(type='str', choices=list(pki.KEY_TYPES), default='ecdsa'),
+            key_size=dict(type='int', default=2048),
+            curve=dict(type='str', choices=list(pki.CURVES), default='secp256r1'),
+            owner=dict(type='str'),
+            group=dict(type='str'),
+            key_mode=dict(type='raw', default='0600', no_log=False),
+            cert_mode=dict(type='raw', default='0644'),
+            certificate=dict(type='str'),
+            chain=dict(type='list', elements='str', default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    if not pki.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+    try:
+        result = run(module.params, module.check_mode)
+    except (pki.PKIError, files.FilesError) as exc:
+        module.fail_json(msg=str(exc))
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg=f'unexpected error: {exc}', exception=traceback.format_exc())
+    if not module._diff:
+        result.pop('diff', None)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

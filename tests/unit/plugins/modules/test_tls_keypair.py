@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import grp
+import os
+
+import pytest
+
+from ansible_collections.dbtls.transport.plugins.module_utils import files, pki
+from ansible_collections.dbtls.transport.plugins.modules import tls_keypair
+
+from tls_testlib import assert_no_key_material, make_ca, mode_of, run_main, snapshot
+
+SANS = ('DNS:db1', 'IP:127.0.0.1')
+
+
+@pytest.fixture
+def ca(tmp_path):
+    cert, key, _kp, _cp = make_ca(tmp_path / 'ca', 'Test CA')
+    return cert, key
+
+
+def params(tmp_path, **kw):
+    (tmp_path / 'host').mkdir(exist_ok=True)
+    base = dict(key_path=str(tmp_path / 'host' / 'peer.key'), cert_path=str(tmp_path / 'host' / 'peer.crt'),
+                common_name='db1', subject_alt_names=list(SANS), usage='peer', key_type='ecdsa')
+    base.update(kw)
+    return base
+
+
+def sign(result, ca, common_name='db1', sans=SANS, usage='peer'):
+    spec = pki.leaf_spec(common_name, sans, usage)
+    cert = pki.sign_leaf(pki.load_csr(result['csr']), spec, ca[0], ca[1])
+    return pki.certificate_pem(cert).decode()
+
+
+def test_check_mode_without_key_writes_nothing(tmp_path, capsys):
+    args = params(tmp_path)
+    result = run_main(tls_keypair, args, capsys, check_mode=True)
+    assert result['changed'] is True
+    assert result['key_reasons'] == ['missing']
+    assert result['csr'] is None and result['certificate'] is None
+    assert os.listdir(tmp_path / 'host') == []
+
+
+def test_prepare_makes_key_and_csr_then_install(tmp_path, capsys, ca):
+    args = params(tmp_path)
+    first = run_main(tls_keypair, args, capsys)
+    assert first['changed'] is True and first['key_generated'] is True and first['key_reasons'] == ['missing']
+    assert mode_of(args['key_path']) == 0o600
+    assert_no_key_material(first['_raw'])
+    key = pki.load_private_key(open(args['key_path'], 'rb').read(), 'k')
+    csr = pki.load_csr(first['csr'])
+    assert pki.same_public_key(csr, key)
+    assert csr.subject.rfc4514_string() == 'CN=db1' and pki.sans_of(csr) == list(SANS)
+    assert first['certificate'] is None
+
+    # The same call again: the key is kept, nothing changes.
+    state = snapshot(tmp_path)
+    second = run_main(tls_keypair, args, capsys)
+    assert second['changed'] is False and second['key_reasons'] == []
+    assert pki.same_public_key(pki.load_csr(second['csr']), key)
+    assert snapshot(tmp_path) == state
+
+    pem = sign(first, ca)
+    check = run_main(tls_keypair, dict(args, certificate=pem), capsys, check_mode=True, diff=True)
+    assert check['changed'] is True and not os.path.exists(args['cert_path'])
+    assert check['diff']['before'] == {} and check['diff']['after']['subject'] == 'CN=db1'
+    installed = run_main(tls_keypair, dict(args, certificate=pem), capsys)
+    assert installed['changed'] is True
+    assert open(args['cert_path']).read() == pem
+    assert mode_of(args['cert_path']) == 0o644
+    assert run_main(tls_keypair, dict(args, certificate=pem), capsys)['changed'] is False
+    third = run_main(tls_keypair, args, capsys)
+    assert third['certificate'] == pem and third['chain'] == []
+
+
+def test_group_readable_key(tmp_path, capsys):
+    group = grp.getgrgid(os.getgid()).gr_name
+    args = params(tmp_path, group=group, key_mode='0640')
+    run_main(tls_keypair, args, capsys)
+    assert mode_of(args['key_path']) == 0o640
+    result = run_main(tls_keypair, dict(args, key_mode='0600'), capsys)
+    assert result['changed'] is True and result['attributes_changed'] == {args['key_path']: ['mode']}
+    assert mode_of(args['key_path']) == 0o600
+
+
+def test_world_readable_key_mode_is_refused(tmp_path, capsys):
+    result = run_main(tls_keypair, params(tmp_path, key_mode='0644'), capsys)
+    assert result['failed'] and 'would make' in result['msg'] and 'readable by every user' in result['msg']
+    assert os.listdir(tmp_path / 'host') == []
+
+
+def test_certificate_for_another_key_is_refused(tmp_path, capsys, ca):
+    args = params(tmp_path)
+    run_main(tls_keypair, args, capsys)
+    other = pki.generate_private_key('ecdsa')
+    spec = pki.leaf_spec('db1', SANS, 'peer')
+    foreign = pki.certificate_pem(pki.sign_leaf(pki.build_csr(other, spec), spec, ca[0], ca[1])).decode()
+    state = snapshot(tmp_path)
+    result = run_main(tls_keypair, dict(args, certificate=foreign), capsys)
+    assert result['failed']
+    assert result['msg'] == f'certificate: it does not belong to the key {args["key_path"]}; nothing was installed'
+    assert snapshot(tmp_path) == state
+    ca_pem = pki.certificate_pem(ca[0]).decode()
+    result = run_main(tls_keypair, dict(args, certificate=ca_pem), capsys)
+    assert result['failed'] and 'a CA certificate cannot be installed' in result['msg']
+
+
+def test_malformed_files_fail_naming_them_and_nothing_is_written(tmp_path, capsys):
+    args = params(tmp_path)
+    with open(args['cert_path'], 'w') as handle:
+        handle.write('-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n')
+    state = snapshot(tmp_path)
+    result = run_main(tls_keypair, args, capsys)
+    assert result['failed'] and result['msg'].startswith(f'{args["cert_path"]}: certificate #1 is not valid')
+    assert snapshot(tmp_path) == state                  # the key was not generated either
+    os.unlink(args['cert_path'])
+    with open(args['key_path'], 'w') as handle:
+        handle.write('junk')
+    state = snapshot(tmp_path)
+    result = run_main(tls_keypair, args, capsys)
+    assert result['failed'] and result['msg'].startswith(f'{args["key_path"]}: not a PEM private key')
+    assert snapshot(tmp_path) == state
+
+
+def test_bad_names_and_missing_directory(tmp_path, capsys):
+    result = run_main(tls_keypair, params(tmp_path, subject_alt_names=['URI:x']), capsys)
+    assert result['failed'] and "unsupported type 'URI'" in result['msg']
+    result = run_main(tls_keypair, params(tmp_path, subject_alt_names=[]), capsys)
+    assert result['failed'] and 'needs at least one DNS: or IP: name' in result['msg']
+    missing = str(tmp_path / 'nowhere' / 'peer.key')
+    result = run_main(tls_keypair, params(tmp_path, key_path=missing), capsys)
+    assert result['failed'] and result['msg'].startswith(missing) and 'does not exist' in result['msg']
+    result = run_main(tls_keypair, params(tmp_path, cert_path=str(tmp_path / 'host' / 'peer.key')), capsys)
+    assert result['failed'] and 'keep the key in its own file' in result['msg']
+
+
+def test_client_certificate_needs_no_sans(tmp_path, capsys, ca):
+    args = params(tmp_path, common_name='app_user', subject_alt_names=[], usage='client')
+    first = run_main(tls_keypair, args, capsys)
+    assert pki.sans_of(pki.load_csr(first['csr'])) == []
+    pem = sign(first, ca, 'app_user', [], 'client')
+    assert run_main(tls_keypair, dict(args, certificate=pem), capsys)['changed'] is True
+
+
+def test_key_type_change_keeps_the_old_pair_until_the_new_certificate_arrives(tmp_path, capsys, ca):
+    args = params(tmp_path)
+    first = run_main(tls_keypair, args, capsys)
+    run_main(tls_keypair, dict(args, certificate=sign(first, ca)), capsys)
+    old_key, old_cert = open(args['key_path'], 'rb').read(), open(args['cert_path'], 'rb').read()
+
+    wanted = dict(args, key_type='ed25519')
+    check = run_main(tls_keypair, wanted, capsys, check_mode=True)
+    assert check['changed'] is True and check['csr'] is None
+    assert not os.path.exists(args['key_path'] + '.new')
+
+    prepared = run_main(tls_keypair, wanted, capsys)
+    assert prepared['key_reasons'] == ['key type differs (have ecdsa secp256r1, want ed25519)']
+    assert prepared['key_pending'] is True
+    assert mode_of(args['key_path'] + '.new') == 0o600
+    # The installed pair is untouched while the new certificate is being signed.
+    assert open(args['key_path'], 'rb').read() == old_key
+    assert open(args['cert_path'], 'rb').read() == old_cert
+    # A second prepare (an interrupted earlier run) reuses the pending key.
+    again = run_main(tls_keypair, wanted, capsys)
+    assert again['key_generated'] is False
+    assert pki.same_public_key(pki.load_csr(again['csr']), pki.load_csr(prepared['csr']))
+
+    installed = run_main(tls_keypair, dict(wanted, certificate=sign(prepared, ca)), capsys)
+    assert installed['changed'] is True and installed['key_promoted'] is True
+    assert not os.path.exists(args['key_path'] + '.new')
+    key = pki.load_private_key(open(args['key_path'], 'rb').read(), 'k')
+    assert pki.key_type_of(key) == 'ed25519'
+    assert pki.same_public_key(key, pki.load_certificate(open(args['cert_path'], 'rb').read(), 'c'))
+    assert run_main(tls_keypair, wanted, capsys)['key_reasons'] == []
+
+
+def test_chain_is_written_after_the_leaf(tmp_path, capsys, ca):
+    args = params(tmp_path)
+    first = run_main(tls_keypair, args, capsys)
+    pem = sign(first, ca)
+    chain_pem = pki.certificate_pem(ca[0]).decode()
+    run_main(tls_keypair, dict(args, certificate=pem, chain=[chain_pem]), capsys)
+    assert open(args['cert_path']).read() == pem + chain_pem
+    result = run_main(tls_keypair, args, capsys)
+    assert result['certificate'] == pem and result['chain'] == [chain_pem]
+
+
+def test_key_is_written_through_the_0600_helper(tmp_path, monkeypatch):
+    seen = []
+    real = files.os.fchmod
+
+    def spy(fd, mode):
+        seen.append((os.fstat(fd).st_mode & 0o777, mode))
+        real(fd, mode)
+
+    monkeypatch.setattr(files.os, 'fchmod', spy)
+    tls_keypair.run(params(tmp_path, key_mode='0640'))
+    assert seen == [(0o600, 0o640)]
