@@ -1,0 +1,224 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Controller side of dbtls.transport.tls_cert.
+
+1. Read and check the CA certificate and key on the controller (in memory only; never written to a
+   temp file, never sent anywhere).
+2. Run dbtls.transport.tls_keypair on the target: it ensures the key there and returns a CSR and the
+   current certificate.
+3. Decide with pki.needs_reissue() whether a certificate must be issued, and why.
+4. If so, check the CSR (self-signature, subject, SANs), sign it, and run tls_keypair again to
+   install the certificate. Only the certificate travels to the host.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
+KEYPAIR_MODULE = 'dbtls.transport.tls_keypair'
+
+ARGUMENT_SPEC = dict(
+    key_path=dict(type='path', required=True),
+    cert_path=dict(type='path', required=True),
+    ca_cert_path=dict(type='path', required=True),
+    ca_key_path=dict(type='path', required=True),
+    ca_key_passphrase=dict(type='str', no_log=True),
+    common_name=dict(type='str', required=True),
+    subject_alt_names=dict(type='list', elements='str', default=[]),
+    usage=dict(type='str', choices=['server', 'client', 'peer'], default='peer'),
+    key_type=dict(type='str', choices=['rsa', 'ecdsa', 'ed25519'], default='ecdsa'),
+    key_size=dict(type='int', default=2048),
+    curve=dict(type='str', choices=['secp256r1', 'secp384r1'], default='secp256r1'),
+    valid_days=dict(type='int', default=397),
+    renew_before_days=dict(type='int', default=30),
+    owner=dict(type='str'),
+    group=dict(type='str'),
+    key_mode=dict(type='raw', default='0600', no_log=False),
+    cert_mode=dict(type='raw', default='0644'),
+    chain_path=dict(type='path'),
+)
+
+# What the target module gets: everything about the host's files, nothing about the CA.
+_KEYPAIR_OPTIONS = ('key_path', 'cert_path', 'common_name', 'usage', 'key_type', 'key_size',
+                    'curve', 'owner', 'group', 'key_mode', 'cert_mode')
+
+
+class LocalFileError(Exception):
+    pass
+
+
+def read_local(path: str) -> bytes:
+    """A controller file's bytes (kept in memory only)."""
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise LocalFileError(f'{path}: no such file on the controller') from None
+    except OSError as exc:
+        raise LocalFileError(f'{path}: cannot be read on the controller: {exc.strerror or exc}') from None
+
+
+class CAMaterial:
+    """The CA certificate, its key and the optional chain, loaded and checked on the controller."""
+
+    def __init__(self, args: dict, now):
+        self.cert_path = os.path.abspath(os.path.expanduser(args['ca_cert_path']))
+        self.key_path = os.path.abspath(os.path.expanduser(args['ca_key_path']))
+        self.cert = pki.load_certificate(read_local(self.cert_path), self.cert_path)
+        pki.check_ca(self.cert, self.cert_path, now)
+        self.key = pki.load_private_key(read_local(self.key_path), self.key_path,
+                                        args.get('ca_key_passphrase'))
+        pki.check_key_matches_certificate(self.key, self.cert, self.key_path, self.cert_path)
+        self.chain = []
+        if args.get('chain_path'):
+            chain_path = os.path.abspath(os.path.expanduser(args['chain_path']))
+            self.chain = pki.load_certificates(read_local(chain_path), chain_path)
+            for cert in self.chain:
+                if not pki.is_ca(cert):
+                    raise pki.PKIError(f'{chain_path}: {cert.subject.rfc4514_string()!r} is not a CA '
+                                       'certificate; the chain holds intermediates only')
+
+    @property
+    def chain_pems(self) -> list[str]:
+        return [pki.certificate_pem(c).decode('ascii') for c in self.chain]
+
+
+def decide(first: dict, spec, ca_cert, renew_before_days: int, now, host: str, args: dict):
+    """From tls_keypair's first answer: (current cert, CSR, reasons, chain_changed)."""
+    current = None
+    if first.get('certificate'):
+        current = pki.load_certificate(first['certificate'], f'{host}:{args["cert_path"]}')
+    csr = None
+    if first.get('csr'):
+        csr = pki.load_csr(first['csr'], f'CSR for {host}:{args["key_path"]}')
+    reasons = list(first.get('key_reasons') or [])
+    if csr is not None:
+        for reason in pki.needs_reissue(current, spec, ca_cert, public_key=csr, now=now,
+                                        renew_before_days=renew_before_days):
+            if reason not in reasons:
+                reasons.append(reason)
+    elif not reasons:
+        raise pki.PKIError(f'{KEYPAIR_MODULE} on {host} returned no CSR')
+    return current, csr, reasons
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def _keypair(self, module_args: dict, task_vars: dict) -> dict:
+        result = self._execute_module(module_name=KEYPAIR_MODULE, module_args=module_args,
+                                      task_vars=task_vars)
+        if result.get('failed'):
+            raise _ModuleFailed(result)
+        return result
+
+    def run(self, tmp=None, task_vars=None):
+        self._supports_check_mode = True
+        self._supports_async = False
+        result = super().run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        if not pki.HAS_CRYPTOGRAPHY:
+            raise AnsibleActionFail('tls_cert needs the Python library "cryptography" on the controller')
+        try:
+            result.update(self._run(args, task_vars))
+        except _ModuleFailed as exc:
+            failed = exc.result
+            failed.pop('invocation', None)
+            result.update(failed)
+        except (pki.PKIError, LocalFileError) as exc:
+            result['failed'] = True
+            result['msg'] = str(exc)
+            result['changed'] = False
+        return result
+
+    def _run(self, args: dict, task_vars: dict) -> dict:
+        now = pki.utcnow()
+        check_mode = bool(self._task.check_mode)
+        host = str(task_vars.get('inventory_hostname', 'the target'))
+        if args['renew_before_days'] < 0:
+            raise pki.PKIError('renew_before_days must not be negative')
+        if args['renew_before_days'] >= args['valid_days']:
+            raise pki.PKIError(f'renew_before_days ({args["renew_before_days"]}) must be smaller than '
+                               f'valid_days ({args["valid_days"]}), or every run would reissue')
+        pki.check_key_spec(args['key_type'], args['key_size'], args['curve'])
+        spec = pki.leaf_spec(args['common_name'], args['subject_alt_names'], args['usage'], args['valid_days'])
+
+        # Everything on the controller is checked before the target is touched.
+        ca = CAMaterial(args, now)
+        pki.check_leaf_common_name(spec.common_name, ca.cert, ca.cert_path)
+
+        keypair_args = {name: args[name] for name in _KEYPAIR_OPTIONS if args.get(name) is not None}
+        keypair_args['subject_alt_names'] = list(spec.sans)
+        first = self._keypair(keypair_args, task_vars)
+        current, csr, reasons = decide(first, spec, ca.cert, args['renew_before_days'], now, host, args)
+
+        chain_changed = (not reasons and current is not None
+                         and list(first.get('chain') or []) != ca.chain_pems)
+        if chain_changed:
+            reasons.append('chain differs')
+
+        new_cert = None
+        second = {}
+        if reasons and not check_mode:
+            if chain_changed:
+                certificate = first['certificate']
+            else:
+                new_cert = pki.sign_leaf(csr, spec, ca.cert, ca.key, now=now,
+                                         csr_source=f'CSR for {host}:{args["key_path"]}',
+                                         ca_source=ca.cert_path)
+                certificate = pki.certificate_pem(new_cert).decode('ascii')
+            second = self._keypair(dict(keypair_args, certificate=certificate, chain=ca.chain_pems),
+                                   task_vars)
+
+        shown = new_cert or current
+        result = {
+            'changed': bool(reasons) or bool(first.get('changed')) or bool(second.get('changed')),
+            'reasons': reasons,
+            'key_generated': bool(first.get('key_generated')),
+            'cert_path': args['cert_path'],
+            'key_path': args['key_path'],
+        }
+        attributes = dict(first.get('attributes_changed') or {})
+        attributes.update(second.get('attributes_changed') or {})
+        if attributes:
+            result['attributes_changed'] = attributes
+        if shown is not None:
+            facts = pki.certificate_facts(shown, now)
+            for name in ('subject', 'issuer', 'serial', 'serial_hex', 'sans', 'not_before', 'not_after',
+                         'days_left', 'fingerprint_sha256', 'key_type', 'usage'):
+                result[name] = facts[name]
+        if self._task.diff:
+            if new_cert is not None:
+                after = pki.diff_facts(new_cert)
+            elif reasons and not chain_changed:
+                after = {'subject': spec.subject.rfc4514_string(), 'issuer': ca.cert.subject.rfc4514_string(),
+                         'sans': list(spec.sans), 'usage': spec.usage, 'valid_days': spec.valid_days,
+                         'key_type': pki.describe_key_spec(args['key_type'], args['key_size'], args['curve'])}
+            else:
+                after = pki.diff_facts(current)
+            result['diff'] = {
+                'before_header': f'{host}:{args["cert_path"]}',
+                'after_header': f'{host}:{args["cert_path"]}',
+                'before': pki.diff_facts(current),
+                'after': after,
+            }
+        return result
+
+
+class _ModuleFailed(Exception):
+    def __init__(self, result: dict):
+        super().__init__(result.get('msg', 'tls_keypair failed'))
+        self.result = result

@@ -1,0 +1,247 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This file only documents the tls_cert action plugin (plugins/action/tls_cert.py).
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: tls_cert
+short_description: Issue a host certificate whose key is born on the host, signed by a CA on the controller
+description:
+  - An action plugin. The private key is generated B(on the target) by M(dbtls.transport.tls_keypair)
+    and never leaves it; the target returns a certificate signing request.
+  - The CA certificate and key are read B(on the controller), in memory only (never written to a temp
+    file, never sent to a host). The CSR's self-signature, subject and SANs are checked before it is
+    signed; only the certificate travels back to the host.
+  - Idempotent. A certificate is issued only when one of these holds, and RV(reasons) says which -
+    it is missing; the host's key changed (or was replaced because O(key_type) changed); its CN,
+    SANs (compared as a set) or usage differ from the task; it was issued by another CA (issuer
+    name, authority key identifier or signature); it has expired; or fewer than
+    O(renew_before_days) days are left. O(valid_days) and the serial are not compared.
+  - 'Leaf certificates carry: basicConstraints CA:FALSE (critical); keyUsage digitalSignature, plus
+    keyEncipherment for RSA keys only (critical); extendedKeyUsage serverAuth, clientAuth or both
+    per O(usage); the SANs; subject and authority key identifiers; a random 159-bit serial;
+    notBefore five minutes in the past for clock skew; notAfter at most the CA''s notAfter.'
+  - Everything on the controller (CA files, passphrase, names) is checked before the target is
+    touched, so bad input fails without changing anything.
+version_added: 0.1.0
+author:
+  - dbtls.transport maintainers (@dbtls)
+requirements:
+  - cryptography >= 37.0 on the controller and on the target
+attributes:
+  action:
+    support: full
+    description: Runs on the controller and calls M(dbtls.transport.tls_keypair) on the target.
+  check_mode:
+    support: full
+    description: Reports whether a certificate would be issued and why; nothing is generated, signed or written.
+  diff_mode:
+    support: full
+    description: Shows the certificate metadata (subject, issuer, SANs, usage, validity, fingerprint) before and after; never key material.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on POSIX hosts.
+options:
+  key_path:
+    description: Path of the private key on the target.
+    type: path
+    required: true
+  cert_path:
+    description: Path of the certificate on the target (the leaf, then the O(chain_path) intermediates).
+    type: path
+    required: true
+  ca_cert_path:
+    description:
+      - Path of the issuing CA certificate B(on the controller) (see M(dbtls.transport.tls_ca)).
+      - Relative paths are relative to the current directory of the controller; prefer absolute paths.
+    type: path
+    required: true
+  ca_key_path:
+    description: Path of the CA private key B(on the controller). It is read in memory only.
+    type: path
+    required: true
+  ca_key_passphrase:
+    description: Passphrase of an encrypted CA key.
+    type: str
+  common_name:
+    description:
+      - Common name of the certificate, for example the host name, or the user or Vitess caller ID
+        for a client certificate.
+      - It must differ from the CA's CN (MySQL and Percona XtraDB Cluster refuse such certificates).
+    type: str
+    required: true
+  subject_alt_names:
+    description:
+      - SANs, each C(DNS:<name>), C(IP:<IPv4 or IPv6 address>) or C(email:<address>); anything else is
+        an error.
+      - Required for O(usage=server) and O(usage=peer) - Go, and so Vitess, ignores the CN when
+        matching host names.
+    type: list
+    elements: str
+    default: []
+  usage:
+    description:
+      - C(server) (serverAuth), C(client) (clientAuth) or C(peer) (both, for Galera replication, SST
+        and services that dial each other).
+    type: str
+    choices: [server, client, peer]
+    default: peer
+  key_type:
+    description:
+      - Type of the host key. When the existing key is of another type, a new key is generated and
+        replaces the old one together with the new certificate.
+      - C(ecdsa) works on every channel tested (Galera, mariabackup SST, MySQL clients, Go). Use
+        C(rsa) for Percona XtraDB Cluster 5.7, whose SST scripts check keys with C(openssl rsa).
+    type: str
+    choices: [rsa, ecdsa, ed25519]
+    default: ecdsa
+  key_size:
+    description: RSA key size in bits (ignored for other key types).
+    type: int
+    default: 2048
+  curve:
+    description: ECDSA curve (ignored for other key types).
+    type: str
+    choices: [secp256r1, secp384r1]
+    default: secp256r1
+  valid_days:
+    description:
+      - Validity of a new certificate in days, capped at the CA certificate's own end of validity.
+      - The default, 397 days, is the longest validity common TLS clients accept for server
+        certificates; with O(renew_before_days) every certificate is renewed once a year by a normal run.
+    type: int
+    default: 397
+  renew_before_days:
+    description: Reissue when fewer days than this are left (an expired certificate is always reissued).
+    type: int
+    default: 30
+  owner:
+    description: Owner of the key and certificate on the target (name or uid).
+    type: str
+  group:
+    description: Group of the key and certificate on the target, for example the database's group.
+    type: str
+  key_mode:
+    description: Mode of the key file; C(0640) lets O(group) read it. World-readable modes are refused.
+    type: raw
+    default: '0600'
+  cert_mode:
+    description: Mode of the certificate file.
+    type: raw
+    default: '0644'
+  chain_path:
+    description:
+      - File of intermediate CA certificates B(on the controller), written after the leaf in
+        O(cert_path) (issuing CA first; not the root). Needed when O(ca_cert_path) is an intermediate CA.
+    type: path
+notes:
+  - The CA may also be kept on another host later (a C(ca_host) option); for now it is read on the controller.
+  - O(key_type) of an existing key is enforced; O(valid_days) of an existing certificate is not.
+seealso:
+  - module: dbtls.transport.tls_ca
+  - module: dbtls.transport.tls_keypair
+  - module: dbtls.transport.tls_verify
+'''
+
+EXAMPLES = r'''
+- name: Issue the host's peer certificate (serverAuth + clientAuth)
+  dbtls.transport.tls_cert:
+    key_path: /etc/dbtls/tls/peer.key
+    cert_path: /etc/dbtls/tls/peer.crt
+    ca_cert_path: "{{ inventory_dir }}/pki/ca.crt"
+    ca_key_path: "{{ inventory_dir }}/pki/ca.key"
+    common_name: "{{ inventory_hostname }}"
+    subject_alt_names:
+      - "DNS:{{ inventory_hostname }}"
+      - "IP:{{ ansible_facts.default_ipv4.address }}"
+    usage: peer
+    owner: root
+    group: mysql
+    key_mode: "0640"
+  register: peer_cert
+
+- name: A client certificate whose CN is the MySQL user / Vitess caller ID
+  dbtls.transport.tls_cert:
+    key_path: /etc/dbtls/tls/client-app.key
+    cert_path: /etc/dbtls/tls/client-app.crt
+    ca_cert_path: /srv/pki/ca.crt
+    ca_key_path: /srv/pki/ca.key
+    ca_key_passphrase: "{{ vault_ca_passphrase }}"
+    common_name: app_user
+    usage: client
+  no_log: true
+
+- name: Show why a certificate was reissued
+  ansible.builtin.debug:
+    msg: "{{ peer_cert.reasons }}"
+  when: peer_cert is changed
+'''
+
+RETURN = r'''
+reasons:
+  description: Why a certificate was (or in check mode would be) issued or rewritten; empty when none.
+  returned: always
+  type: list
+  elements: str
+  sample: ["SANs differ (have DNS:db1, want DNS:db1, IP:10.0.0.5)"]
+key_generated:
+  description: Whether a new key was (or would be) generated on the target.
+  returned: always
+  type: bool
+subject:
+  description: Subject of the certificate now at O(cert_path) (RFC 4514).
+  returned: when a certificate exists or was issued
+  type: str
+  sample: CN=db1.example
+issuer:
+  description: Issuer of that certificate.
+  returned: when a certificate exists or was issued
+  type: str
+serial:
+  description: Its serial number.
+  returned: when a certificate exists or was issued
+  type: int
+serial_hex:
+  description: Its serial number in colon hex.
+  returned: when a certificate exists or was issued
+  type: str
+sans:
+  description: Its subject alternative names.
+  returned: when a certificate exists or was issued
+  type: list
+  elements: str
+not_before:
+  description: Start of validity (UTC, ISO 8601).
+  returned: when a certificate exists or was issued
+  type: str
+not_after:
+  description: End of validity (UTC, ISO 8601).
+  returned: when a certificate exists or was issued
+  type: str
+days_left:
+  description: Whole days left.
+  returned: when a certificate exists or was issued
+  type: int
+fingerprint_sha256:
+  description: SHA-256 fingerprint.
+  returned: when a certificate exists or was issued
+  type: str
+key_type:
+  description: Type of the certificate's key, for example C(ecdsa secp256r1).
+  returned: when a certificate exists or was issued
+  type: str
+usage:
+  description: C(server), C(client), C(peer) or C(none), from the extended key usage.
+  returned: when a certificate exists or was issued
+  type: str
+attributes_changed:
+  description: Files on the target whose owner, group or mode were (or would be) corrected.
+  returned: when any
+  type: dict
+'''

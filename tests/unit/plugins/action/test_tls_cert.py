@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The tls_cert action: decide on the controller, sign in memory, install through tls_keypair.
+
+The target module runs in-process here (``_execute_module`` is replaced by a call to
+tls_keypair's own code on real files), so the whole flow - CSR up, certificate down - is tested
+without a connection. The last test runs the real thing through ansible-playbook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule
+from ansible_collections.dbtls.transport.plugins.module_utils import pki
+from ansible_collections.dbtls.transport.plugins.modules import tls_keypair
+
+OPENSSL = shutil.which('openssl')
+SANS = ['DNS:db1.example', 'IP:10.0.0.5']
+
+
+def snapshot(root) -> dict:
+    state = {}
+    for path in sorted(Path(root).rglob('*')):
+        st = os.lstat(path)
+        state[str(path)] = (path.read_bytes() if stat.S_ISREG(st.st_mode) else None,
+                            stat.S_IMODE(st.st_mode), st.st_mtime_ns)
+    return state
+
+
+class Target:
+    """Stands in for the connection: runs tls_keypair in-process and records what was sent."""
+
+    def __init__(self):
+        self.calls = []
+        self.tamper = None
+
+    def execute(self, check_mode):
+        def _execute_module(module_name=None, module_args=None, task_vars=None, **_kw):
+            assert module_name == 'dbtls.transport.tls_keypair'
+            self.calls.append(dict(module_args))
+            try:
+                result = tls_keypair.run(dict(module_args), check_mode)
+            except (pki.PKIError, tls_keypair.files.FilesError) as exc:
+                return {'failed': True, 'msg': str(exc)}
+            if self.tamper:
+                result = self.tamper(result)
+            return json.loads(json.dumps(result))      # what travels is JSON
+        return _execute_module
+
+
+@pytest.fixture
+def ca(tmp_path):
+    directory = tmp_path / 'controller'
+    directory.mkdir()
+    key = pki.generate_private_key('ecdsa')
+    cert = pki.build_ca(key, 'Test CA')
+    (directory / 'ca.key').write_bytes(pki.serialize_private_key(key, 'ca-pass-phrase'))
+    (directory / 'ca.crt').write_bytes(pki.certificate_pem(cert))
+    return {'cert': cert, 'key': key, 'key_path': str(directory / 'ca.key'), 'cert_path': str(directory / 'ca.crt')}
+
+
+@pytest.fixture
+def host(tmp_path):
+    directory = tmp_path / 'host'
+    directory.mkdir()
+    return directory
+
+
+def task_args(ca, host, **kw):
+    args = dict(key_path=str(host / 'peer.key'), cert_path=str(host / 'peer.crt'), ca_cert_path=ca['cert_path'],
+                ca_key_path=ca['key_path'], ca_key_passphrase='ca-pass-phrase', common_name='db1',
+                subject_alt_names=SANS, usage='peer')
+    args.update(kw)
+    return args
+
+
+def run_action(args, check_mode=False, diff=True, target=None):
+    target = target or Target()
+    task = mock.MagicMock()
+    task.args = args
+    task.check_mode = check_mode
+    task.diff = diff
+    task.async_val = 0
+    task.action = 'dbtls.transport.tls_cert'
+    connection = mock.MagicMock()
+    connection._shell.tmpdir = '/nonexistent-remote-tmp'
+    action = ActionModule(task, connection, mock.MagicMock(), loader=None, templar=None, shared_loader_obj=None)
+    action._execute_module = target.execute(check_mode)
+    result = action.run(task_vars={'inventory_hostname': 'db1'})
+    return result, target
+
+
+def test_check_apply_check_apply(ca, host):
+    args = task_args(ca, host)
+    check, target = run_action(args, check_mode=True)
+    assert check['changed'] is True and check['reasons'] == ['missing'] and not check.get('failed')
+    assert check['key_generated'] is True
+    assert os.listdir(host) == []
+    assert check['diff']['before'] == {} and check['diff']['after']['sans'] == SANS
+    assert len(target.calls) == 1
+
+    applied, target = run_action(args)
+    assert applied['changed'] is True and applied['reasons'] == ['missing']
+    assert len(target.calls) == 2 and 'certificate' in target.calls[1]
+    cert = pki.load_certificate((host / 'peer.crt').read_bytes(), 'peer.crt')
+    assert applied['fingerprint_sha256'] == pki.fingerprint_sha256(cert)
+    assert applied['serial'] == cert.serial_number
+    assert applied['subject'] == 'CN=db1' and applied['issuer'] == 'CN=Test CA'
+    assert applied['diff']['after']['fingerprint_sha256'] == applied['fingerprint_sha256']
+    assert stat.S_IMODE(os.stat(host / 'peer.key').st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(host / 'peer.crt').st_mode) == 0o644
+    key = pki.load_private_key((host / 'peer.key').read_bytes(), 'peer.key')
+    assert pki.same_public_key(key, cert)
+    _f, _c, findings = pki.verify([cert], [ca['cert']], key=key, required_sans=SANS, required_usage='peer')
+    assert findings == []
+    if OPENSSL:
+        out = subprocess.run([OPENSSL, 'verify', '-CAfile', ca['cert_path'], str(host / 'peer.crt')],
+                             capture_output=True, text=True, check=False)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+    state = snapshot(host)
+    for check_mode in (True, False):
+        again, target = run_action(args, check_mode=check_mode)
+        assert again['changed'] is False and again['reasons'] == [], again
+        assert len(target.calls) == 1          # nothing signed, nothing sent back
+        assert again['fingerprint_sha256'] == applied['fingerprint_sha256']
+    assert snapshot(host) == state
+
+
+def test_nothing_secret_travels_or_is_returned(ca, host):
+    result, target = run_action(task_args(ca, host))
+    sent = json.dumps(target.calls)
+    assert 'PRIVATE KEY' not in sent and 'ca-pass-phrase' not in sent and ca['key_path'] not in sent
+    returned = json.dumps(result)
+    assert 'PRIVATE KEY' not in returned and 'ca-pass-phrase' not in returned
+
+
+def test_changes_trigger_reissue_with_reasons(ca, host):
+    args = task_args(ca, host)
+    run_action(args)
+    first_key = (host / 'peer.key').read_bytes()
+
+    more_sans, _t = run_action(dict(args, subject_alt_names=SANS + ['DNS:db1']))
+    assert more_sans['changed'] is True
+    assert more_sans['reasons'] == ['SANs differ (have DNS:db1.example, IP:10.0.0.5, want DNS:db1, '
+                                    'DNS:db1.example, IP:10.0.0.5)']
+    assert (host / 'peer.key').read_bytes() == first_key          # same key, new certificate
+
+    server, _t = run_action(dict(args, usage='server', subject_alt_names=SANS + ['DNS:db1']))
+    assert server['reasons'] == ['usage differs (have peer, want server)']
+
+    window, _t = run_action(dict(args, usage='server', subject_alt_names=SANS + ['DNS:db1'],
+                                 valid_days=400, renew_before_days=398))
+    assert window['reasons'][0].startswith('inside renew window (396 days left')
+
+    new_type, target = run_action(dict(args, usage='server', subject_alt_names=SANS + ['DNS:db1'], key_type='ed25519'))
+    assert new_type['reasons'][0] == 'key type differs (have ecdsa secp256r1, want ed25519)'
+    assert new_type['key_type'] == 'ed25519'
+    assert not (host / 'peer.key.new').exists()
+    assert pki.key_type_of(pki.load_private_key((host / 'peer.key').read_bytes(), 'k')) == 'ed25519'
+
+
+def test_renewed_ca_keeps_certificates_and_another_ca_replaces_them(ca, host, tmp_path):
+    args = task_args(ca, host)
+    issued, _t = run_action(args)
+    # The CA renewed with the same key: nothing to reissue.
+    renewed = pki.renew_ca(ca['cert'], ca['key'])
+    Path(ca['cert_path']).write_bytes(pki.certificate_pem(renewed))
+    same, _t = run_action(args)
+    assert same['changed'] is False and same['serial'] == issued['serial']
+
+    # A new CA with the same name but another key: reissue.
+    other_key = pki.generate_private_key('ecdsa')
+    Path(ca['cert_path']).write_bytes(pki.certificate_pem(pki.build_ca(other_key, 'Test CA')))
+    Path(ca['key_path']).write_bytes(pki.serialize_private_key(other_key, 'ca-pass-phrase'))
+    moved, _t = run_action(args)
+    assert moved['changed'] is True
+    assert moved['reasons'] == ['issued by another CA (authority key identifier does not match the CA key)']
+
+
+def test_check_mode_reports_a_due_reissue_without_signing(ca, host):
+    args = task_args(ca, host)
+    run_action(args)
+    state = snapshot(host)
+    check, target = run_action(dict(args, common_name='db1-new'), check_mode=True)
+    assert check['changed'] is True and check['reasons'] == ["common name differs (have 'db1', want 'db1-new')"]
+    assert check['diff']['before']['subject'] == 'CN=db1' and check['diff']['after']['subject'] == 'CN=db1-new'
+    assert len(target.calls) == 1 and snapshot(host) == state
+
+
+@pytest.mark.parametrize('change, fragment', [
+    (dict(ca_key_passphrase='not-it'), 'wrong passphrase for the encrypted key'),
+    (dict(ca_key_passphrase=None), 'the key is encrypted; give its passphrase'),
+    (dict(common_name='Test CA'), "common_name 'Test CA' equals the CN of the CA"),
+    (dict(subject_alt_names=[]), 'a peer certificate needs at least one DNS: or IP: name'),
+    (dict(subject_alt_names=['URI:spiffe://x']), "unsupported type 'URI'"),
+    (dict(key_type='dsa'), 'value of key_type must be one of'),
+    (dict(ca_cert_path='/nonexistent/ca.crt'), '/nonexistent/ca.crt: no such file on the controller'),
+    (dict(renew_before_days=400), 'renew_before_days (400) must be smaller than valid_days (397)'),
+])
+def test_bad_input_fails_before_touching_the_target(ca, host, change, fragment):
+    args = task_args(ca, host)
+    args.update(change)
+    if args['ca_key_passphrase'] is None:
+        del args['ca_key_passphrase']
+    try:
+        result, target = run_action(args)
+    except Exception as exc:  # the argument spec check raises AnsibleActionFail
+        assert fragment in str(exc)
+        return
+    assert result.get('failed') is True, result
+    assert fragment in result['msg']
+    assert target.calls == [] and os.listdir(host) == []
+
+
+def test_expired_ca_and_mismatched_ca_key(ca, host, tmp_path):
+    old = pki.build_ca(ca['key'], 'Test CA', valid_days=1, now=pki.utcnow() - pki.datetime.timedelta(days=3))
+    Path(ca['cert_path']).write_bytes(pki.certificate_pem(old))
+    result, target = run_action(task_args(ca, host))
+    assert result['failed'] and result['msg'].startswith(f'{ca["cert_path"]}: the CA certificate expired on')
+    assert target.calls == []
+    other = tmp_path / 'other.key'
+    other.write_bytes(pki.serialize_private_key(pki.generate_private_key('ecdsa')))
+    Path(ca['cert_path']).write_bytes(pki.certificate_pem(ca['cert']))
+    result, target = run_action(task_args(ca, host, ca_key_path=str(other), ca_key_passphrase=None))
+    assert result['failed'] and result['msg'] == f'{other}: the key does not match the certificate {ca["cert_path"]}'
+    assert target.calls == []
+
+
+def test_a_csr_that_differs_from_the_request_is_not_signed(ca, host):
+    """A compromised or confused target answering with a CSR for another name gets nothing."""
+    args = task_args(ca, host)
+    evil_key = pki.generate_private_key('ecdsa')
+    evil = pki.csr_pem(pki.build_csr(evil_key, pki.leaf_spec('db1', ['DNS:evil.example'], 'peer'))).decode()
+    target = Target()
+    target.tamper = lambda result: dict(result, csr=evil) if result.get('csr') else result
+    result, target = run_action(args, target=target)
+    assert result['failed'] is True
+    assert 'subject alternative names' in result['msg'] and 'differ from the requested' in result['msg']
+    assert len(target.calls) == 1 and not (host / 'peer.crt').exists()
+
+
+def test_module_failure_on_the_target_is_reported(ca, host):
+    (host / 'peer.key').write_text('garbage')
+    result, _t = run_action(task_args(ca, host))
+    assert result['failed'] and result['msg'].startswith(f'{host / "peer.key"}: not a PEM private key')
+
+
+def test_chain_path_is_installed_after_the_leaf(ca, host, tmp_path):
+    chain = tmp_path / 'controller' / 'chain.pem'
+    chain.write_bytes(pki.certificate_pem(ca['cert']))
+    args = task_args(ca, host)
+    run_action(args)
+    added, target = run_action(dict(args, chain_path=str(chain)))
+    assert added['changed'] is True and added['reasons'] == ['chain differs']
+    content = (host / 'peer.crt').read_bytes()
+    assert content.endswith(pki.certificate_pem(ca['cert'])) and content.count(b'BEGIN CERTIFICATE') == 2
+    assert run_action(dict(args, chain_path=str(chain)))[0]['changed'] is False
+
+
+# --------------------------------------------------------------------------------------------
+# The real thing: ansible-playbook with a local connection.
+
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    cert_args: &cert_args
+      key_path: "{base}/host/peer.key"
+      cert_path: "{base}/host/peer.crt"
+      ca_cert_path: "{base}/ca/ca.crt"
+      ca_key_path: "{base}/ca/ca.key"
+      common_name: db1
+      subject_alt_names: ["DNS:localhost", "IP:127.0.0.1"]
+      key_mode: "0640"
+  tasks:
+    # check mode, apply, apply again (the in-process tests above cover check mode after apply; every
+    # module run costs about a second here). assert runs on the controller: cheap.
+    - {{name: Check, dbtls.transport.tls_cert: *cert_args, check_mode: true, diff: true, register: c1}}
+    - {{name: Apply, dbtls.transport.tls_cert: *cert_args, register: c2}}
+    - {{name: Apply again, dbtls.transport.tls_cert: *cert_args, register: c3}}
+    - name: Changed only when something was due
+      ansible.builtin.assert:
+        that:
+          - c1 is changed and c1.reasons == ['missing']
+          - c2 is changed and c2.reasons == ['missing']
+          - c3 is not changed and c3.reasons == []
+          - c3.fingerprint_sha256 == c2.fingerprint_sha256
+          - c2.sans == ['DNS:localhost', 'IP:127.0.0.1']
+"""
+
+
+def _collections_path():
+    for entry in os.environ.get('PYTHONPATH', '').split(os.pathsep) + os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
+        if entry and os.path.isdir(os.path.join(entry, 'ansible_collections', 'dbtls', 'transport')):
+            return entry
+    return None
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'))
+                    or _collections_path() is None, reason='ansible-playbook or the collection path is not available')
+def test_playbook_check_apply_check_apply(tmp_path):
+    playbook = tmp_path / 'play.yml'
+    playbook.write_text(PLAYBOOK.format(base=tmp_path))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOCALHOST_WARNING='false',
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false', ANSIBLE_PIPELINING='true')
+    binary = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
+    (tmp_path / 'host').mkdir()
+    (tmp_path / 'ca').mkdir()
+    ca_key = pki.generate_private_key('ecdsa')
+    (tmp_path / 'ca' / 'ca.key').write_bytes(pki.serialize_private_key(ca_key))
+    (tmp_path / 'ca' / 'ca.crt').write_bytes(pki.certificate_pem(pki.build_ca(ca_key, 'Playbook CA')))
+    proc = subprocess.run([binary, '-i', 'localhost,', '-c', 'local', '--diff', str(playbook)],
+                          env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'PRIVATE KEY' not in proc.stdout
+    assert 'ok=4 ' in proc.stdout and 'changed=2 ' in proc.stdout   # check and first apply
+    assert '+    "subject": "CN=db1"' in proc.stdout                    # the diff shown in check mode
+    assert stat.S_IMODE(os.stat(tmp_path / 'host' / 'peer.key').st_mode) == 0o640
+    cert = pki.load_certificate((tmp_path / 'host' / 'peer.crt').read_bytes(), 'peer.crt')
+    assert pki.issued_by(cert, pki.load_certificate((tmp_path / 'ca' / 'ca.crt').read_bytes(), 'ca.crt'))
