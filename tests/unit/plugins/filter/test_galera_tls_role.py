@@ -1,0 +1,343 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The galera_tls role's my.cnf drop-ins and refusals, rendered by Ansible itself on localhost.
+
+One ansible-playbook run (no root, no containers) loads the role's defaults and its flavor table,
+merges wsrep_provider_options with the collection's module exactly as tasks/config.yml does,
+renders the three templates for every case, and runs the role's preflight task files for inputs
+that must be refused. The tests then read what it wrote, parsing the option files the way MariaDB
+reads them (plugins/module_utils/wsrep.py), for both flavors. PXC cannot run here: this is its
+coverage.
+
+(Lives under plugins/filter because the rendering goes through the collection's wsrep filter and
+module; the name starts with test_galera_ so it cannot clash with the module tests.)
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.dbtls.transport.plugins.module_utils import wsrep
+
+ROLE = pathlib.Path(wsrep.__file__).parents[2] / 'roles' / 'galera_tls'
+PLAYBOOK_BIN = pathlib.Path(sys.executable).parent / 'ansible-playbook'
+if not PLAYBOOK_BIN.exists():
+    PLAYBOOK_BIN = shutil.which('ansible-playbook')
+
+pytestmark = pytest.mark.skipif(not PLAYBOOK_BIN or not ROLE.is_dir(),
+                                reason='ansible-playbook or the role is not available')
+
+CURRENT = 'gcache.size=1G; socket.ssl_cert=/old/peer.crt; evs.send_window=4'
+BASE = {
+    'galera_tls_cluster_name': 'unit',
+    'galera_tls_sst_password': 'unit-secret',
+    'galera_tls_provider_options': {'gcs.fc_limit': 64},
+}
+
+# name -> (vars, current wsrep_provider_options); each is rendered.
+RENDER = {
+    'mariadb': ({}, CURRENT),
+    'mariadb_crl_strict': ({'galera_tls_crl_path': '/etc/dbtls/tls/crl.pem',
+                            'galera_tls_require_secure_transport': True,
+                            'galera_tls_client_verify_server_cert': False,
+                            'galera_tls_sst_cert_path': '/etc/dbtls/tls/sst.crt',
+                            'galera_tls_sst_key_path': '/etc/dbtls/tls/sst.key'}, ''),
+    'mariadb_mysqldump': ({'galera_tls_sst_method': 'mysqldump'}, ''),
+    'mariadb_rsync_allowed': ({'galera_tls_sst_method': 'rsync', 'galera_tls_sst_encryption_required': False}, ''),
+    'pxc_automatic': ({'galera_tls_flavor': 'pxc'}, CURRENT + '; socket.ssl=yes'),
+    'pxc_manual': ({'galera_tls_flavor': 'pxc', 'galera_tls_pxc_encrypt_mode': 'manual',
+                    'galera_tls_sst_cert_path': '/etc/dbtls/tls/sst.crt',
+                    'galera_tls_sst_key_path': '/etc/dbtls/tls/sst.key'}, CURRENT),
+    'pxc_datadir': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': '', 'galera_tls_cert_path': '',
+                     'galera_tls_key_path': ''}, ''),
+}
+
+# name -> (vars, task file, expected fragment of the failure message); each must be refused.
+REFUSE = {
+    'rsync_encryption_required': ({'galera_tls_sst_method': 'rsync'}, 'preflight_input',
+                                  'sends the data files unencrypted'),
+    'pxc_rsync_encryption_required': ({'galera_tls_flavor': 'pxc', 'galera_tls_sst_method': 'rsync'},
+                                      'preflight_input', 'sends the data files unencrypted'),
+    'unknown_sst_method': ({'galera_tls_sst_method': 'xtrabackup-v2'}, 'preflight_input',
+                           'is not an SST method of mariadb'),
+    'no_sst_password': ({'galera_tls_sst_password': ''}, 'preflight_input', 'galera_tls_sst_password is empty'),
+    'quote_in_password': ({'galera_tls_sst_password': 'a"b'}, 'preflight_input', 'contains a double quote'),
+    'backslash_in_password': ({'galera_tls_sst_password': 'a\\b'}, 'preflight_input', 'contains a double quote'),
+    'colon_in_user': ({'galera_tls_sst_user': 'a:b'}, 'preflight_input', 'contains ":"'),
+    'role_owned_provider_option': ({'galera_tls_provider_options': {'socket.ssl_cert': '/x.crt'}},
+                                   'preflight_input', 'which the role sets'),
+    'role_owned_provider_remove': ({'galera_tls_provider_options_remove': ['socket.ssl']},
+                                   'preflight_input', 'which the role sets'),
+    'mariadb_missing_cert_path': ({'galera_tls_cert_path': ''}, 'preflight_input', 'are required for MariaDB'),
+    'pxc_manual_missing_key_path': ({'galera_tls_flavor': 'pxc', 'galera_tls_pxc_encrypt_mode': 'manual',
+                                     'galera_tls_key_path': ''}, 'preflight_input', 'are required for PXC manual mode'),
+    'pxc_automatic_partial_paths': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': ''}, 'preflight_input',
+                                    'set all of galera_tls_ca_path'),
+    'pxc_automatic_separate_sst_files': ({'galera_tls_flavor': 'pxc', 'galera_tls_sst_cert_path': '/x/sst.crt'},
+                                         'preflight_input', 'galera_tls_pxc_encrypt_mode: manual'),
+    'not_in_group': ({'galera_tls_cluster_group': 'other'}, 'preflight_input', 'is not in the inventory group other'),
+    # Several problems: one message lists them all.
+    'two_problems': ({'galera_tls_sst_method': 'rsync', 'galera_tls_sst_user': 'a:b'}, 'preflight_input',
+                     ('sends the data files unencrypted', 'contains ":"')),
+    'bootstrap_node_not_member': ({'galera_tls_bootstrap_node': 'db9'}, 'preflight_input',
+                                  'galera_tls_bootstrap_node db9 is not a member'),
+    # PXC's automatic lookup: no ssl-* paths and no ca.pem/server-cert.pem/server-key.pem in the datadir.
+    'pxc_automatic_datadir_files_missing': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': '',
+                                             'galera_tls_cert_path': '', 'galera_tls_key_path': '',
+                                             'galera_tls_datadir': '@TMP@/empty-datadir'},
+                                            'preflight', 'would look for @TMP@/empty-datadir/server-cert.pem'),
+}
+# name -> (vars, task file); each must pass.
+ACCEPT = {
+    'defaults': ({}, 'preflight_input'),
+    'rsync_when_allowed': ({'galera_tls_sst_method': 'rsync', 'galera_tls_sst_encryption_required': False},
+                           'preflight_input'),
+    'pxc_automatic_datadir': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': '', 'galera_tls_cert_path': '',
+                               'galera_tls_key_path': ''}, 'preflight_input'),
+    'pxc_no_sst_password': ({'galera_tls_flavor': 'pxc', 'galera_tls_sst_password': ''}, 'preflight_input'),
+}
+
+
+def _collections_path():
+    # .../ansible_collections/dbtls/transport/plugins/module_utils/wsrep.py
+    return str(pathlib.Path(wsrep.__file__).parents[5])
+
+
+def _vars_files(tmp, name, over):
+    path = tmp / ('vars-%s.json' % name)
+    path.write_text(json.dumps(dict(BASE, **over)).replace('@TMP@', str(tmp)))
+    return [str(ROLE / 'defaults' / 'main.yml'), str(ROLE / 'vars' / 'main.yml'), str(path)]
+
+
+def _render_play(tmp, name, over, current):
+    out = tmp / name
+    out.mkdir()
+    template = {'ansible.builtin.template': {'src': '', 'dest': '', 'mode': '0644'}}
+    tasks = [
+        {'name': 'Merge as tasks/config.yml does',
+         'dbtls.transport.wsrep_provider_options': {'current': current, 'set': '{{ __galera_tls_provider_set }}',
+                                                     'remove': '{{ __galera_tls_provider_remove }}'},
+         'register': '__galera_tls_wsrep'},
+    ]
+    for src in ('server', 'options', 'secret'):
+        task = json.loads(json.dumps(template))
+        task['ansible.builtin.template'].update(src=str(ROLE / 'templates' / ('%s.cnf.j2' % src)),
+                                                dest='%s/%s.cnf' % (out, src))
+        task['vars'] = {'__galera_tls_provider_options': '{{ __galera_tls_wsrep.value }}'}
+        if src == 'secret':
+            task['when'] = '__galera_tls_flavor.sst_auth_option | length > 0'
+        tasks.append(task)
+    tasks.append({'ansible.builtin.copy': {'dest': '%s/facts.json' % out, 'mode': '0644',
+                                           'content': '{{ {"flavor": __galera_tls_flavor, "sst_method": __galera_tls_sst_method,'
+                                                      ' "wsrep": __galera_tls_wsrep.value} | to_json }}'}})
+    return {'name': 'Render %s' % name, 'hosts': 'localhost', 'gather_facts': False,
+            'vars_files': _vars_files(tmp, name, over), 'tasks': tasks}
+
+
+def _check_play(tmp, name, over, task_file):
+    out = tmp / name
+    out.mkdir()
+    return {'name': 'Check %s' % name, 'hosts': 'localhost', 'gather_facts': False,
+            'vars_files': _vars_files(tmp, name, over),
+            'tasks': [{'block': [
+                {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / ('%s.yml' % task_file))},
+                {'ansible.builtin.copy': {'dest': '%s/accepted' % out, 'content': 'ok', 'mode': '0644'}}],
+                'rescue': [{'ansible.builtin.copy': {'dest': '%s/refused' % out, 'mode': '0644',
+                                                     'content': '{{ ansible_failed_result.msg }}'}}]}]}
+
+
+@pytest.fixture(scope='module')
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('galera_tls')
+    (tmp / 'empty-datadir').mkdir()
+    plays = [_render_play(tmp, name, over, current) for name, (over, current) in RENDER.items()]
+    plays += [_check_play(tmp, name, over, task_file) for name, (over, task_file, _) in REFUSE.items()]
+    plays += [_check_play(tmp, 'accept-' + name, over, task_file) for name, (over, task_file) in ACCEPT.items()]
+    playbook = tmp / 'playbook.json'
+    playbook.write_text(json.dumps(plays))
+    inventory = tmp / 'inventory.ini'
+    inventory.write_text('[galera]\nlocalhost ansible_connection=local galera_tls_node_address=10.0.0.11 ansible_python_interpreter=%s\n' % sys.executable)
+    env = {
+        'ANSIBLE_COLLECTIONS_PATH': _collections_path(),
+        'ANSIBLE_LOCAL_TEMP': str(tmp / 'ansible-tmp'),
+        'ANSIBLE_HOME': str(tmp / 'ansible-home'),
+        'ANSIBLE_NOCOLOR': '1',
+        'PATH': '/usr/bin:/bin',
+    }
+    proc = subprocess.run([str(PLAYBOOK_BIN), '-i', str(inventory), str(playbook)], env=env,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
+    return tmp
+
+
+def _cnf(run, case, name):
+    return (run / case / ('%s.cnf' % name)).read_text()
+
+
+def _opt(text, group, option):
+    return wsrep.read_cnf_option(text, [group], option)
+
+
+def _groups(text):
+    return [line.strip()[1:-1] for line in text.splitlines() if line.startswith('[')]
+
+
+@pytest.mark.parametrize('case', sorted(RENDER))
+def test_every_file_starts_with_ansible_managed(run, case):
+    for name in ('server', 'options'):
+        assert _cnf(run, case, name).startswith('#'), name
+
+
+def test_mariadb_server(run):
+    text = _cnf(run, 'mariadb', 'server')
+    assert _groups(text) == ['mysqld']
+    expected = {
+        'ssl-ca': '/etc/dbtls/tls/ca-bundle.pem', 'ssl-cert': '/etc/dbtls/tls/peer.crt',
+        'ssl-key': '/etc/dbtls/tls/peer.key', 'require_secure_transport': 'OFF', 'wsrep_on': 'ON',
+        'wsrep_provider': '/usr/lib/galera/libgalera_smm.so', 'wsrep_cluster_name': 'unit',
+        'wsrep_cluster_address': 'gcomm://10.0.0.11', 'wsrep_node_address': '10.0.0.11',
+        'wsrep_node_name': 'localhost', 'wsrep_sst_method': 'mariabackup', 'binlog_format': 'ROW',
+        'default_storage_engine': 'InnoDB', 'innodb_autoinc_lock_mode': '2', 'bind-address': '0.0.0.0',
+    }
+    for option, value in expected.items():
+        assert _opt(text, 'mysqld', option) == value, option
+    assert _opt(text, 'mysqld', 'ssl-crl') is None
+    assert 'pxc' not in text
+
+
+def test_mariadb_provider_options_keep_every_other_option(run):
+    text = _cnf(run, 'mariadb', 'server')
+    options = wsrep.parse(_opt(text, 'mysqld', 'wsrep_provider_options'))
+    # The current options keep their place and value; the stale TLS path is replaced in place;
+    # the user's option and the role's TLS options are appended.
+    assert options == [
+        ('gcache.size', '1G'), ('socket.ssl_cert', '/etc/dbtls/tls/peer.crt'), ('evs.send_window', '4'),
+        ('gcs.fc_limit', '64'), ('socket.ssl', 'yes'), ('socket.ssl_key', '/etc/dbtls/tls/peer.key'),
+        ('socket.ssl_ca', '/etc/dbtls/tls/ca-bundle.pem')]
+
+
+def test_mariadb_client_and_sst(run):
+    text = _cnf(run, 'mariadb', 'options')
+    assert _groups(text) == ['client', 'sst']
+    assert _opt(text, 'client', 'ssl-ca') == '/etc/dbtls/tls/ca-bundle.pem'
+    assert _opt(text, 'client', 'ssl-cert') == '/etc/dbtls/tls/peer.crt'
+    assert _opt(text, 'client', 'ssl-key') == '/etc/dbtls/tls/peer.key'
+    assert _opt(text, 'client', 'ssl-verify-server-cert') == 'ON'
+    assert _opt(text, 'sst', 'encrypt') == '4'
+    # tca/tcert/tkey, because [mysqld] ssl-* silently win over [sst] ssl-* in the SST scripts.
+    for option, value in (('tca', 'ca-bundle.pem'), ('tcert', 'peer.crt'), ('tkey', 'peer.key'),
+                          ('ssl-ca', 'ca-bundle.pem'), ('ssl-cert', 'peer.crt'), ('ssl-key', 'peer.key')):
+        assert _opt(text, 'sst', option) == '/etc/dbtls/tls/' + value, option
+
+
+def test_mariadb_secret(run):
+    text = _cnf(run, 'mariadb', 'secret')
+    assert _groups(text) == ['sst']
+    assert _opt(text, 'sst', 'wsrep-sst-auth') == 'dbtls_sst:unit-secret'
+    # Not in the 0644 files.
+    for name in ('server', 'options'):
+        assert 'unit-secret' not in _cnf(run, 'mariadb', name)
+
+
+def test_mariadb_crl_strict_and_separate_sst_files(run):
+    server = _cnf(run, 'mariadb_crl_strict', 'server')
+    assert _opt(server, 'mysqld', 'ssl-crl') == '/etc/dbtls/tls/crl.pem'
+    assert _opt(server, 'mysqld', 'require_secure_transport') == 'ON'
+    # A fresh current value: only the user's and the role's options.
+    assert wsrep.parse_dict(_opt(server, 'mysqld', 'wsrep_provider_options')) == {
+        'gcs.fc_limit': '64', 'socket.ssl': 'yes', 'socket.ssl_cert': '/etc/dbtls/tls/peer.crt',
+        'socket.ssl_key': '/etc/dbtls/tls/peer.key', 'socket.ssl_ca': '/etc/dbtls/tls/ca-bundle.pem'}
+    options = _cnf(run, 'mariadb_crl_strict', 'options')
+    assert _opt(options, 'client', 'ssl-crl') == '/etc/dbtls/tls/crl.pem'
+    assert _opt(options, 'client', 'ssl-verify-server-cert') is None
+    assert _opt(options, 'sst', 'tcert') == '/etc/dbtls/tls/sst.crt'
+    assert _opt(options, 'sst', 'tkey') == '/etc/dbtls/tls/sst.key'
+    assert _opt(options, 'sst', 'ssl-cert') == '/etc/dbtls/tls/sst.crt'
+    assert _opt(options, 'sst', 'tca') == '/etc/dbtls/tls/ca-bundle.pem'
+
+
+def test_mariadb_mysqldump_and_rsync_have_no_socat_encryption(run):
+    for case in ('mariadb_mysqldump', 'mariadb_rsync_allowed'):
+        server = _cnf(run, case, 'server')
+        assert _opt(server, 'mysqld', 'wsrep_sst_method') == case.split('_')[1]
+        options = _cnf(run, case, 'options')
+        assert _opt(options, 'sst', 'encrypt') is None
+        assert _opt(options, 'sst', 'tcert') is None
+    # mysqldump goes through the [client] TLS settings.
+    assert _opt(_cnf(run, 'mariadb_mysqldump', 'options'), 'client', 'ssl-cert') == '/etc/dbtls/tls/peer.crt'
+    assert 'unencrypted channel' in _cnf(run, 'mariadb_rsync_allowed', 'options')
+
+
+def test_pxc_automatic(run):
+    server = _cnf(run, 'pxc_automatic', 'server')
+    assert _opt(server, 'mysqld', 'pxc-encrypt-cluster-traffic') == 'ON'
+    assert _opt(server, 'mysqld', 'wsrep_provider') == '/usr/lib/galera4/libgalera_smm.so'
+    assert _opt(server, 'mysqld', 'wsrep_sst_method') == 'xtrabackup-v2'
+    # PXC takes replication TLS from [mysqld] ssl-*: the role's socket.ssl* options, including
+    # stale ones in the current value, are dropped; every other option stays.
+    assert _opt(server, 'mysqld', 'ssl-cert') == '/etc/dbtls/tls/peer.crt'
+    assert wsrep.parse(_opt(server, 'mysqld', 'wsrep_provider_options')) == [
+        ('gcache.size', '1G'), ('evs.send_window', '4'), ('gcs.fc_limit', '64')]
+    options = _cnf(run, 'pxc_automatic', 'options')
+    assert _opt(options, 'client', 'ssl-mode') == 'VERIFY_IDENTITY'
+    assert _opt(options, 'client', 'ssl-verify-server-cert') is None
+    assert _opt(options, 'sst', 'encrypt') == '4'
+    assert _opt(options, 'sst', 'tcert') == '/etc/dbtls/tls/peer.crt'
+    # PXC 8.0 has its own SST user: no credentials file.
+    assert not (run / 'pxc_automatic' / 'secret.cnf').exists()
+    facts = json.loads((run / 'pxc_automatic' / 'facts.json').read_text())
+    assert facts['flavor']['config_dir'] == '/etc/mysql/mysql.conf.d'
+    assert facts['flavor']['service'] == 'mysql'
+
+
+def test_pxc_manual(run):
+    server = _cnf(run, 'pxc_manual', 'server')
+    assert _opt(server, 'mysqld', 'pxc-encrypt-cluster-traffic') == 'OFF'
+    assert wsrep.parse_dict(_opt(server, 'mysqld', 'wsrep_provider_options')) == {
+        'gcache.size': '1G', 'socket.ssl_cert': '/etc/dbtls/tls/peer.crt', 'evs.send_window': '4',
+        'gcs.fc_limit': '64', 'socket.ssl': 'yes', 'socket.ssl_key': '/etc/dbtls/tls/peer.key',
+        'socket.ssl_ca': '/etc/dbtls/tls/ca-bundle.pem'}
+    options = _cnf(run, 'pxc_manual', 'options')
+    assert _opt(options, 'sst', 'tcert') == '/etc/dbtls/tls/sst.crt'
+    assert _opt(options, 'sst', 'ssl-key') == '/etc/dbtls/tls/sst.key'
+
+
+def test_pxc_datadir_lookup(run):
+    server = _cnf(run, 'pxc_datadir', 'server')
+    # No ssl-* in [mysqld]: PXC falls back to the datadir files; the clients and SST name them.
+    assert _opt(server, 'mysqld', 'ssl-ca') is None
+    assert _opt(server, 'mysqld', 'ssl-cert') is None
+    assert _opt(server, 'mysqld', 'pxc-encrypt-cluster-traffic') == 'ON'
+    assert _opt(server, 'mysqld', 'wsrep_provider_options') == 'gcs.fc_limit=64'
+    options = _cnf(run, 'pxc_datadir', 'options')
+    assert _opt(options, 'client', 'ssl-ca') == '/var/lib/mysql/ca.pem'
+    assert _opt(options, 'sst', 'tcert') == '/var/lib/mysql/server-cert.pem'
+    assert _opt(options, 'sst', 'tkey') == '/var/lib/mysql/server-key.pem'
+
+
+@pytest.mark.parametrize('case', sorted(REFUSE))
+def test_refused(run, case):
+    expected = REFUSE[case][2]
+    refused = run / case / 'refused'
+    assert refused.exists(), 'accepted: %s' % case
+    message = refused.read_text()
+    for fragment in (expected,) if isinstance(expected, str) else expected:
+        assert fragment.replace('@TMP@', str(run)) in message
+    # The message names the node.
+    assert message.startswith('localhost: ')
+
+
+@pytest.mark.parametrize('case', sorted(ACCEPT))
+def test_accepted(run, case):
+    refused = run / ('accept-' + case) / 'refused'
+    assert not refused.exists(), refused.read_text() if refused.exists() else ''
+    assert (run / ('accept-' + case) / 'accepted').exists()
