@@ -37,7 +37,10 @@ pytestmark = pytest.mark.skipif(not PLAYBOOK_BIN or not ROLE.is_dir(),
                                 reason='ansible-playbook or the role is not available')
 
 CURRENT = 'gcache.size=1G; socket.ssl_cert=/old/peer.crt; evs.send_window=4'
+# The address is set in the inventory too: the cluster address reads it from hostvars, as it reads
+# every member's.
 BASE = {
+    'galera_tls_node_address': '10.0.0.11',
     'galera_tls_cluster_name': 'unit',
     'galera_tls_sst_password': 'unit-secret',
     'galera_tls_provider_options': {'gcs.fc_limit': 64},
