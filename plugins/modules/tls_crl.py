@@ -150,11 +150,10 @@ next_update:
   type: str
 '''
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
 
@@ -259,15 +258,7 @@ def main():
     )
     if not pki.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography'), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        result = ensure_crl(module.params, module.check_mode)
-    except (pki.PKIError, files.FilesError) as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg=f'unexpected error: {exc}', exception=traceback.format_exc())
-    if not module._diff:
-        result.pop('diff')
-    module.exit_json(**result)
+    module_runner.run_ensure(module, ensure_crl)
 
 
 if __name__ == '__main__':

@@ -166,11 +166,11 @@ attributes_changed:
 '''
 
 import os
-import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
 PENDING_SUFFIX = '.new'
@@ -361,15 +361,7 @@ def main():
     )
     if not pki.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography'), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
-    try:
-        result = run(module.params, module.check_mode)
-    except (pki.PKIError, files.FilesError) as exc:
-        module.fail_json(msg=str(exc))
-    except Exception as exc:  # pylint: disable=broad-except
-        module.fail_json(msg=f'unexpected error: {exc}', exception=traceback.format_exc())
-    if not module._diff:
-        result.pop('diff', None)
-    module.exit_json(**result)
+    module_runner.run_ensure(module, run)
 
 
 if __name__ == '__main__':
