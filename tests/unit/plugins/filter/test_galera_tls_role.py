@@ -127,8 +127,9 @@ def _render_play(tmp, name, over, current):
     template = {'ansible.builtin.template': {'src': '', 'dest': '', 'mode': '0644'}}
     tasks = [
         {'name': 'Merge as tasks/config.yml does',
-         'dbtls.transport.wsrep_provider_options': {'current': current, 'set': '{{ __galera_tls_provider_set }}',
-                                                     'remove': '{{ __galera_tls_provider_remove }}'},
+         'dbtls.transport.wsrep_provider_options': {'current': current,
+                                                    'set': '{{ __galera_tls_provider_set }}',
+                                                    'remove': '{{ __galera_tls_provider_remove }}'},
          'register': '__galera_tls_wsrep'},
     ]
     for src in ('server', 'options', 'secret'):
@@ -163,7 +164,7 @@ def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('galera_tls')
     (tmp / 'empty-datadir').mkdir()
     plays = [_render_play(tmp, name, over, current) for name, (over, current) in RENDER.items()]
-    plays += [_check_play(tmp, name, over, task_file) for name, (over, task_file, _) in REFUSE.items()]
+    plays += [_check_play(tmp, name, over, task_file) for name, (over, task_file, _message) in REFUSE.items()]
     plays += [_check_play(tmp, 'accept-' + name, over, task_file) for name, (over, task_file) in ACCEPT.items()]
     playbook = tmp / 'playbook.json'
     playbook.write_text(json.dumps(plays))
