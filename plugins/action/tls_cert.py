@@ -12,6 +12,12 @@
 3. Decide with pki.needs_reissue() whether a certificate must be issued, and why.
 4. If so, check the CSR (self-signature, subject, SANs), sign it, and run tls_keypair again to
    install the certificate. Only the certificate travels to the host.
+5. Verify the certificate now on the host (as tls_keypair read it from disk) with the same
+   predicate against the CA and the host's key: a task that succeeds leaves a verified certificate.
+
+With ``certificates`` every step handles all of a host's certificates at once: one tls_keypair run
+for all CSRs and one for all installs, instead of two per certificate. A module run on a host costs
+far more than signing a certificate on the controller (Python start, module transfer, imports).
 """
 
 from __future__ import annotations
@@ -25,13 +31,26 @@ from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
 KEYPAIR_MODULE = 'dbtls.transport.tls_keypair'
 
-ARGUMENT_SPEC = dict(
+# Per certificate in ``certificates``; an option left out is taken from the top level.
+ITEM_SPEC = dict(
     key_path=dict(type='path', required=True),
     cert_path=dict(type='path', required=True),
+    common_name=dict(type='str', required=True),
+    subject_alt_names=dict(type='list', elements='str'),
+    usage=dict(type='str', choices=['server', 'client', 'peer']),
+    owner=dict(type='str'),
+    group=dict(type='str'),
+    key_mode=dict(type='raw', no_log=False),
+    cert_mode=dict(type='raw'),
+)
+
+ARGUMENT_SPEC = dict(
+    key_path=dict(type='path'),
+    cert_path=dict(type='path'),
     ca_cert_path=dict(type='path', required=True),
     ca_key_path=dict(type='path', required=True),
     ca_key_passphrase=dict(type='str', no_log=True),
-    common_name=dict(type='str', required=True),
+    common_name=dict(type='str'),
     subject_alt_names=dict(type='list', elements='str', default=[]),
     usage=dict(type='str', choices=['server', 'client', 'peer'], default='peer'),
     key_type=dict(type='str', choices=['rsa', 'ecdsa', 'ed25519'], default='ecdsa'),
@@ -44,7 +63,9 @@ ARGUMENT_SPEC = dict(
     key_mode=dict(type='raw', default='0600', no_log=False),
     cert_mode=dict(type='raw', default='0644'),
     chain_path=dict(type='path'),
+    certificates=dict(type='list', elements='dict', options=ITEM_SPEC),
 )
+_SINGLE = ('key_path', 'cert_path', 'common_name')
 
 # What the target module gets: everything about the host's files, nothing about the CA.
 _KEYPAIR_OPTIONS = ('key_path', 'cert_path', 'common_name', 'usage', 'key_type', 'key_size',
@@ -115,12 +136,19 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
 
-    def _keypair(self, module_args: dict, task_vars: dict) -> dict:
+    def _keypair(self, items: list, batch: bool, task_vars: dict) -> list:
+        """One tls_keypair run for all ``items``; its result per item."""
+        module_args = {'certificates': items} if batch else items[0]
         result = self._execute_module(module_name=KEYPAIR_MODULE, module_args=module_args,
                                       task_vars=task_vars)
         if result.get('failed'):
             raise _ModuleFailed(result)
-        return result
+        if not batch:
+            return [result]
+        results = result.get('results') or []
+        if len(results) != len(items):
+            raise pki.PKIError(f'{KEYPAIR_MODULE} returned {len(results)} results for {len(items)} certificates')
+        return results
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
@@ -129,7 +157,11 @@ class ActionModule(ActionBase):
         del tmp
         task_vars = task_vars or {}
 
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        _validation, args = self.validate_argument_spec(
+            argument_spec=ARGUMENT_SPEC,
+            mutually_exclusive=[('certificates', name) for name in _SINGLE],
+            required_one_of=[('certificates', 'key_path')],
+            required_together=[_SINGLE])
         if not pki.HAS_CRYPTOGRAPHY:
             raise AnsibleActionFail('tls_cert needs the Python library "cryptography" on the controller')
         try:
@@ -154,42 +186,89 @@ class ActionModule(ActionBase):
             raise pki.PKIError(f'renew_before_days ({args["renew_before_days"]}) must be smaller than '
                                f'valid_days ({args["valid_days"]}), or every run would reissue')
         pki.check_key_spec(args['key_type'], args['key_size'], args['curve'])
-        spec = pki.leaf_spec(args['common_name'], args['subject_alt_names'], args['usage'], args['valid_days'])
+        batch = args.get('certificates') is not None
+        items = [_item_args(args, item) for item in args['certificates']] if batch else [args]
+        if not items:
+            return {'changed': False, 'results': []}
+        specs = [pki.leaf_spec(item['common_name'], item['subject_alt_names'], item['usage'], args['valid_days'])
+                 for item in items]
 
         # Everything on the controller is checked before the target is touched.
         ca = CAMaterial(args, now)
-        pki.check_leaf_common_name(spec.common_name, ca.cert, ca.cert_path)
+        for spec in specs:
+            pki.check_leaf_common_name(spec.common_name, ca.cert, ca.cert_path)
 
-        keypair_args = {name: args[name] for name in _KEYPAIR_OPTIONS if args.get(name) is not None}
-        keypair_args['subject_alt_names'] = list(spec.sans)
-        first = self._keypair(keypair_args, task_vars)
-        current, csr, reasons = decide(first, spec, ca.cert, args['renew_before_days'], now, host, args)
+        keypair_args = []
+        for item, spec in zip(items, specs):
+            one = {name: item[name] for name in _KEYPAIR_OPTIONS if item.get(name) is not None}
+            one['subject_alt_names'] = list(spec.sans)
+            keypair_args.append(one)
+        firsts = self._keypair(keypair_args, batch, task_vars)
 
-        chain_changed = (not reasons and current is not None
-                         and list(first.get('chain') or []) != ca.chain_pems)
-        if chain_changed:
-            reasons.append('chain differs')
-
-        new_cert = None
-        second = {}
-        if reasons and not check_mode:
+        plans = []
+        for item, spec, first in zip(items, specs, firsts):
+            current, csr, reasons = decide(first, spec, ca.cert, args['renew_before_days'], now, host, item)
+            chain_changed = (not reasons and current is not None
+                             and list(first.get('chain') or []) != ca.chain_pems)
             if chain_changed:
-                certificate = first['certificate']
-            else:
-                new_cert = pki.sign_leaf(csr, spec, ca.cert, ca.key, now=now,
-                                         csr_source=f'CSR for {host}:{args["key_path"]}',
-                                         ca_source=ca.cert_path)
-                certificate = pki.certificate_pem(new_cert).decode('ascii')
-            second = self._keypair(dict(keypair_args, certificate=certificate, chain=ca.chain_pems),
-                                   task_vars)
+                reasons.append('chain differs')
+            plans.append({'first': first, 'current': current, 'csr': csr, 'reasons': reasons,
+                          'chain_changed': chain_changed, 'new_cert': None, 'second': {}})
 
+        if not check_mode:
+            to_install = []
+            for item, spec, plan, one in zip(items, specs, plans, keypair_args):
+                if not plan['reasons']:
+                    continue
+                if plan['chain_changed']:
+                    certificate = plan['first']['certificate']
+                else:
+                    plan['new_cert'] = pki.sign_leaf(plan['csr'], spec, ca.cert, ca.key, now=now,
+                                                     csr_source=f'CSR for {host}:{item["key_path"]}',
+                                                     ca_source=ca.cert_path)
+                    certificate = pki.certificate_pem(plan['new_cert']).decode('ascii')
+                to_install.append((plan, dict(one, certificate=certificate, chain=ca.chain_pems)))
+            if to_install:
+                seconds = self._keypair([one for _plan, one in to_install], batch, task_vars)
+                for (plan, _one), second in zip(to_install, seconds):
+                    plan['second'] = second
+
+        results = [self._result(item, spec, plan, ca, args, now, host, check_mode)
+                   for item, spec, plan in zip(items, specs, plans)]
+        if not batch:
+            return results[0]
+        combined = {'changed': any(r['changed'] for r in results), 'results': results,
+                    'verified': all(r['verified'] for r in results)}
+        diffs = [r.pop('diff') for r in results if 'diff' in r]
+        if diffs:
+            combined['diff'] = diffs
+        return combined
+
+    def _result(self, item, spec, plan, ca, args, now, host, check_mode) -> dict:
+        first, second, current, new_cert, reasons = (plan['first'], plan['second'], plan['current'],
+                                                     plan['new_cert'], plan['reasons'])
+        # The certificate as the host holds it now: read back after an install, else as found.
+        on_host = current
+        if second.get('certificate'):
+            on_host = pki.load_certificate(second['certificate'], f'{host}:{item["cert_path"]}')
+        verified = False
+        if not check_mode or not reasons:
+            # renew_before_days=0: a certificate just issued under a CA that itself ends soon is
+            # valid, only short; the renew window decides reissues, not whether this one verifies.
+            problems = pki.needs_reissue(on_host, spec, ca.cert, public_key=plan['csr'], now=now,
+                                         renew_before_days=0)
+            if problems:
+                raise pki.PKIError(f'{host}:{item["cert_path"]}: the certificate on the host does not verify '
+                                   f'after it was installed: {"; ".join(problems)}')
+            verified = plan['csr'] is not None
         shown = new_cert or current
         result = {
             'changed': bool(reasons) or bool(first.get('changed')) or bool(second.get('changed')),
             'reasons': reasons,
             'key_generated': bool(first.get('key_generated')),
-            'cert_path': args['cert_path'],
-            'key_path': args['key_path'],
+            'verified': verified,
+            'cert_path': item['cert_path'],
+            'key_path': item['key_path'],
         }
         attributes = dict(first.get('attributes_changed') or {})
         attributes.update(second.get('attributes_changed') or {})
@@ -203,19 +282,27 @@ class ActionModule(ActionBase):
         if self._task.diff:
             if new_cert is not None:
                 after = pki.diff_facts(new_cert)
-            elif reasons and not chain_changed:
+            elif reasons and not plan['chain_changed']:
                 after = {'subject': spec.subject.rfc4514_string(), 'issuer': ca.cert.subject.rfc4514_string(),
                          'sans': list(spec.sans), 'usage': spec.usage, 'valid_days': spec.valid_days,
                          'key_type': pki.describe_key_spec(args['key_type'], args['key_size'], args['curve'])}
             else:
                 after = pki.diff_facts(current)
             result['diff'] = {
-                'before_header': f'{host}:{args["cert_path"]}',
-                'after_header': f'{host}:{args["cert_path"]}',
+                'before_header': f'{host}:{item["cert_path"]}',
+                'after_header': f'{host}:{item["cert_path"]}',
                 'before': pki.diff_facts(current),
                 'after': after,
             }
         return result
+
+
+def _item_args(args: dict, item: dict) -> dict:
+    """One entry of ``certificates`` completed from the top-level options."""
+    merged = dict(args)
+    merged.pop('certificates', None)
+    merged.update({name: value for name, value in item.items() if value is not None})
+    return merged
 
 
 class _ModuleFailed(Exception):

@@ -49,13 +49,15 @@ attributes:
     description: Runs on POSIX hosts.
 options:
   key_path:
-    description: Path of the private key on the target.
+    description:
+      - Path of the private key on the target.
+      - Required unless O(certificates) is given.
     type: path
-    required: true
   cert_path:
-    description: Path of the certificate on the target (the leaf, then the O(chain_path) intermediates).
+    description:
+      - Path of the certificate on the target (the leaf, then the O(chain_path) intermediates).
+      - Required unless O(certificates) is given.
     type: path
-    required: true
   ca_cert_path:
     description:
       - Path of the issuing CA certificate B(on the controller) (see M(dbtls.transport.tls_ca)).
@@ -74,8 +76,8 @@ options:
       - Common name of the certificate, for example the host name, or the user or Vitess caller ID
         for a client certificate.
       - It must differ from the CA's CN (MySQL and Percona XtraDB Cluster refuse such certificates).
+      - Not with O(certificates), where each item has its own.
     type: str
-    required: true
   subject_alt_names:
     description:
       - SANs, each C(DNS:<name>), C(IP:<IPv4 or IPv6 address>) or C(email:<address>); anything else is
@@ -121,6 +123,49 @@ options:
     description: Reissue when fewer days than this are left (an expired certificate is always reissued).
     type: int
     default: 30
+  certificates:
+    description:
+      - Several certificates of the host in one task, instead of O(key_path), O(cert_path) and
+        O(common_name). They share the CA, O(key_type), O(valid_days) and O(renew_before_days); the
+        other options below default to the top-level ones.
+      - 'Faster: one M(dbtls.transport.tls_keypair) run on the host returns every CSR and one more
+        installs every certificate that is due, instead of two runs per certificate (a module run
+        costs far more than signing). A later run with nothing due is one module run per host.'
+    type: list
+    elements: dict
+    suboptions:
+      key_path:
+        description: Path of the private key on the target.
+        type: path
+        required: true
+      cert_path:
+        description: Path of the certificate on the target.
+        type: path
+        required: true
+      common_name:
+        description: Common name of this certificate.
+        type: str
+        required: true
+      subject_alt_names:
+        description: SANs of this certificate (default O(subject_alt_names)).
+        type: list
+        elements: str
+      usage:
+        description: C(server), C(client) or C(peer) (default O(usage)).
+        type: str
+        choices: [server, client, peer]
+      owner:
+        description: Owner of this key and certificate (default O(owner)).
+        type: str
+      group:
+        description: Group of this key and certificate (default O(group)).
+        type: str
+      key_mode:
+        description: Mode of this key file (default O(key_mode)).
+        type: raw
+      cert_mode:
+        description: Mode of this certificate file (default O(cert_mode)).
+        type: raw
   owner:
     description: Owner of the key and certificate on the target (name or uid).
     type: str
@@ -177,6 +222,24 @@ EXAMPLES = r'''
     usage: client
   no_log: true
 
+- name: All of a host's certificates in one task (two module runs on the host when issuing, one after)
+  dbtls.transport.tls_cert:
+    ca_cert_path: /srv/pki/ca.crt
+    ca_key_path: /srv/pki/ca.key
+    group: mysql
+    key_mode: "0640"
+    certificates:
+      - key_path: /etc/dbtls/tls/peer.key
+        cert_path: /etc/dbtls/tls/peer.crt
+        common_name: "{{ inventory_hostname }}"
+        subject_alt_names: ["DNS:{{ inventory_hostname }}"]
+        usage: peer
+      - key_path: /etc/dbtls/tls/client-app.key
+        cert_path: /etc/dbtls/tls/client-app.crt
+        common_name: app_user
+        usage: client
+  register: host_certs
+
 - name: Show why a certificate was reissued
   ansible.builtin.debug:
     msg: "{{ peer_cert.reasons }}"
@@ -194,6 +257,19 @@ key_generated:
   description: Whether a new key was (or would be) generated on the target.
   returned: always
   type: bool
+verified:
+  description:
+    - Whether the certificate on the target, as read from its file after this task, passed the
+      checks that decide a reissue (the host's key, CN, SANs, usage, signed by this CA, not expired).
+    - A certificate that fails them after it was installed fails the task. False in check mode when a
+      certificate would be issued.
+  returned: always
+  type: bool
+results:
+  description: With O(certificates), one result per item, in order, each with the other keys listed here.
+  returned: with O(certificates)
+  type: list
+  elements: dict
 subject:
   description: Subject of the certificate now at O(cert_path) (RFC 4514).
   returned: when a certificate exists or was issued

@@ -22,6 +22,9 @@ description:
     C(<key_path>.new) and only replaces the old key when its certificate is installed, so the key and
     certificate on disk always match.
   - Files are written atomically with their final owner, group and mode from the start.
+  - With O(certificates), does the same for several key pairs in one module run (the action plugin
+    uses this for all certificates of a host, so a host costs one or two module runs, not two per
+    certificate). Every item's options are checked before any file is written.
 version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
@@ -40,17 +43,20 @@ attributes:
     description: Runs on POSIX hosts.
 options:
   key_path:
-    description: Path of the private key on the host (PKCS#8 PEM, unencrypted, as database servers need it).
+    description:
+      - Path of the private key on the host (PKCS#8 PEM, unencrypted, as database servers need it).
+      - Required unless O(certificates) is given.
     type: path
-    required: true
   cert_path:
-    description: Path of the certificate on the host (the leaf first, then O(chain)).
+    description:
+      - Path of the certificate on the host (the leaf first, then O(chain)).
+      - Required unless O(certificates) is given.
     type: path
-    required: true
   common_name:
-    description: Common name of the CSR's subject.
+    description:
+      - Common name of the CSR's subject.
+      - Required unless O(certificates) is given.
     type: str
-    required: true
   subject_alt_names:
     description: SANs of the CSR, each C(DNS:<name>), C(IP:<address>) or C(email:<address>).
     type: list
@@ -97,6 +103,15 @@ options:
     type: list
     elements: str
     default: []
+  certificates:
+    description:
+      - Several key pairs handled in one run, instead of O(key_path), O(cert_path) and O(common_name).
+      - Each item takes O(key_path), O(cert_path), O(common_name) and optionally O(subject_alt_names),
+        O(usage), O(key_type), O(key_size), O(curve), O(owner), O(group), O(key_mode), O(cert_mode),
+        O(certificate) and O(chain); an option an item leaves out is taken from the top level.
+      - Items without O(certificate) are prepared (key and CSR), items with it are installed.
+    type: list
+    elements: dict
 seealso:
   - module: dbtls.transport.tls_cert
 '''
@@ -125,13 +140,21 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+results:
+  description: With O(certificates), one result per item, in order, each with the keys below.
+  returned: with O(certificates)
+  type: list
+  elements: dict
 csr:
   description: The certificate signing request (PEM); null in check mode when the key does not exist yet.
   returned: without O(certificate)
   type: str
 certificate:
-  description: The leaf certificate currently at O(cert_path) (PEM), or null.
-  returned: without O(certificate)
+  description:
+    - Without O(certificate), the leaf certificate currently at O(cert_path) (PEM), or null.
+    - With O(certificate), the leaf read back from O(cert_path) after installing (PEM; in check mode
+      the one given), so the caller can verify what is on disk.
+  returned: always
   type: str
 chain:
   description: Further certificates after the leaf in O(cert_path) (PEM).
@@ -314,13 +337,21 @@ def install(params: dict, check_mode: bool = False) -> dict:
         ([] if promote else [(s['key_path'], s['key_mode'])])
         + ([] if cert_changed else [(s['cert_path'], s['cert_mode'])]),
         s, check_mode)
+    # Read back what is on disk now, so that the controller verifies the file, not its own copy.
+    on_disk = leaf
+    if not check_mode:
+        written = files.read_file(s['cert_path'])
+        on_disk = pki.load_certificate(written, s['cert_path']) if written is not None else None
+        if on_disk is None:
+            raise pki.PKIError(f'{s["cert_path"]}: missing right after it was written')
     result = {
         'changed': bool(to_write) or bool(attributes),
         'key_reasons': [],
         'key_generated': False,
         'key_pending': False,
         'key_promoted': promote,
-        'installed': pki.diff_facts(leaf),
+        'certificate': pki.certificate_pem(on_disk).decode('ascii'),
+        'installed': pki.diff_facts(on_disk),
         'diff': {
             'before_header': s['cert_path'],
             'after_header': s['cert_path'],
@@ -333,18 +364,65 @@ def install(params: dict, check_mode: bool = False) -> dict:
     return result
 
 
-def run(params: dict, check_mode: bool = False) -> dict:
+ITEM_OPTIONS = ('key_path', 'cert_path', 'common_name', 'subject_alt_names', 'usage', 'key_type',
+                'key_size', 'curve', 'owner', 'group', 'key_mode', 'cert_mode', 'certificate', 'chain')
+# Given per item only: inheriting a path, a name or a certificate from the top level makes no sense.
+_OWN_OPTIONS = ('key_path', 'cert_path', 'common_name', 'certificate')
+
+
+def _items(params: dict) -> list:
+    """The items of ``certificates``, each completed from the top level and checked."""
+    items, seen = [], {}
+    for number, raw in enumerate(params['certificates'], start=1):
+        if not isinstance(raw, dict):
+            raise pki.PKIError(f'certificates[{number}]: must be a dictionary')
+        unknown = sorted(set(raw) - set(ITEM_OPTIONS))
+        if unknown:
+            raise pki.PKIError(f'certificates[{number}]: unsupported option(s) {", ".join(unknown)}; '
+                               f'supported: {", ".join(ITEM_OPTIONS)}')
+        item = {name: params.get(name) for name in ITEM_OPTIONS if name not in _OWN_OPTIONS}
+        item.update({name: value for name, value in raw.items() if value is not None})
+        for name in ('key_path', 'cert_path', 'common_name'):
+            if not item.get(name):
+                raise pki.PKIError(f'certificates[{number}]: {name} is required')
+        for name in ('key_path', 'cert_path'):
+            item[name] = os.path.expanduser(str(item[name]))     # as type=path does at the top level
+            path = os.path.abspath(item[name])
+            if path in seen:
+                raise pki.PKIError(f'certificates[{number}]: {name} {item[name]} is already used by '
+                                   f'certificates[{seen[path]}]')
+            seen[path] = number
+        _settings(item)         # every item's options are checked before anything is written
+        items.append(item)
+    return items
+
+
+def run_single(params: dict, check_mode: bool = False) -> dict:
     if params.get('certificate'):
         return install(params, check_mode)
     return prepare(params, check_mode)
 
 
+def run(params: dict, check_mode: bool = False) -> dict:
+    if params.get('certificates') is None:
+        for name in ('key_path', 'cert_path', 'common_name'):
+            if not params.get(name):
+                raise pki.PKIError(f'{name} is required (or give certificates)')
+        return run_single(params, check_mode)
+    results = [run_single(item, check_mode) for item in _items(params)]
+    combined = {'changed': any(r['changed'] for r in results), 'results': results}
+    diffs = [r.pop('diff') for r in results if r.get('diff')]
+    if diffs:
+        combined['diff'] = diffs
+    return combined
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            key_path=dict(type='path', required=True),
-            cert_path=dict(type='path', required=True),
-            common_name=dict(type='str', required=True),
+            key_path=dict(type='path'),
+            cert_path=dict(type='path'),
+            common_name=dict(type='str'),
             subject_alt_names=dict(type='list', elements='str', default=[]),
             usage=dict(type='str', choices=list(pki.USAGES), default='peer'),
             key_type=dict(type='str', choices=list(pki.KEY_TYPES), default='ecdsa'),
@@ -356,7 +434,10 @@ def main():
             cert_mode=dict(type='raw', default='0644'),
             certificate=dict(type='str'),
             chain=dict(type='list', elements='str', default=[]),
+            certificates=dict(type='list', elements='dict'),
         ),
+        mutually_exclusive=[('certificates', 'key_path'), ('certificates', 'cert_path'),
+                            ('certificates', 'common_name'), ('certificates', 'certificate')],
         supports_check_mode=True,
     )
     if not pki.HAS_CRYPTOGRAPHY:

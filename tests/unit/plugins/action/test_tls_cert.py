@@ -272,6 +272,94 @@ def test_chain_path_is_installed_after_the_leaf(ca, host, tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
+# certificates: all of a host's certificates in one tls_keypair run for the CSRs and one for the installs.
+
+
+def batch_args(ca, host, **kw):
+    certificates = [
+        dict(key_path=str(host / 'peer.key'), cert_path=str(host / 'peer.crt'), common_name='db1',
+             subject_alt_names=SANS, usage='peer'),
+        dict(key_path=str(host / 'client-app.key'), cert_path=str(host / 'client-app.crt'),
+             common_name='app', usage='client', key_mode='0600'),
+    ]
+    args = dict(ca_cert_path=ca['cert_path'], ca_key_path=ca['key_path'], ca_key_passphrase='ca-pass-phrase',
+                key_mode='0640', certificates=certificates)
+    args.update(kw)
+    return args
+
+
+def test_batch_two_runs_cold_one_run_after(ca, host):
+    args = batch_args(ca, host)
+    check, target = run_action(args, check_mode=True)
+    assert check['changed'] is True and not check.get('failed'), check
+    assert [r['reasons'] for r in check['results']] == [['missing'], ['missing']]
+    assert check['verified'] is False and len(check['diff']) == 2
+    assert len(target.calls) == 1 and os.listdir(host) == []
+
+    applied, target = run_action(args)
+    assert applied['changed'] is True and applied['verified'] is True, applied
+    assert len(target.calls) == 2                      # one run for both CSRs, one for both installs
+    assert [len(call['certificates']) for call in target.calls] == [2, 2]
+    assert all('certificate' in item for item in target.calls[1]['certificates'])
+    for name, usage, mode, cn in (('peer', 'peer', 0o640, 'db1'), ('client-app', 'client', 0o600, 'app')):
+        cert = pki.load_certificate((host / f'{name}.crt').read_bytes(), name)
+        key = pki.load_private_key((host / f'{name}.key').read_bytes(), name)
+        assert stat.S_IMODE(os.stat(host / f'{name}.key').st_mode) == mode    # item overrides the top level
+        _f, _c, findings = pki.verify([cert], [ca['cert']], key=key, required_usage=usage)
+        assert findings == [] and pki.common_name_of(cert) == cn and pki.usage_of(cert) == usage
+    assert [r['fingerprint_sha256'] for r in applied['results']] == [
+        pki.fingerprint_sha256(pki.load_certificate((host / f'{n}.crt').read_bytes(), n)) for n in ('peer', 'client-app')]
+
+    state = snapshot(host)
+    for check_mode in (True, False):
+        again, target = run_action(args, check_mode=check_mode)
+        assert again['changed'] is False and again['verified'] is True, again
+        assert len(target.calls) == 1 and [r['reasons'] for r in again['results']] == [[], []]
+    assert snapshot(host) == state
+
+    # Only the certificate that is due travels back.
+    args['certificates'][1]['common_name'] = 'app2'
+    one, target = run_action(args)
+    assert [r['changed'] for r in one['results']] == [False, True]
+    assert len(target.calls) == 2 and len(target.calls[1]['certificates']) == 1
+    assert target.calls[1]['certificates'][0]['cert_path'] == str(host / 'client-app.crt')
+
+
+def test_batch_bad_item_changes_nothing(ca, host):
+    args = batch_args(ca, host)
+    args['certificates'][1]['key_path'] = str(host / 'peer.key')
+    result, target = run_action(args)
+    assert result['failed'] is True and 'already used by certificates[1]' in result['msg'], result
+    assert os.listdir(host) == []
+    args = batch_args(ca, host)
+    args['certificates'][1]['key_mode'] = '0644'
+    result, target = run_action(args)
+    assert result['failed'] is True and 'readable by every user' in result['msg'], result
+    assert os.listdir(host) == []
+
+
+def test_batch_refuses_mixing_and_accepts_an_empty_list(ca, host):
+    with pytest.raises(Exception, match='mutually exclusive'):
+        run_action(batch_args(ca, host, key_path=str(host / 'x.key')))
+    empty, target = run_action(batch_args(ca, host, certificates=[]))
+    assert empty == {'changed': False, 'results': []} or (empty['changed'] is False and empty['results'] == [])
+    assert target.calls == []
+
+
+def test_a_certificate_that_does_not_verify_on_the_host_fails_the_task(ca, host):
+    """The install reports what it read back from disk; a file that is not what was signed fails."""
+    args = task_args(ca, host)
+    other_key = pki.generate_private_key('ecdsa')
+    other_csr = pki.build_csr(other_key, pki.leaf_spec('db1', SANS, 'peer'))
+    foreign = pki.certificate_pem(pki.sign_leaf(other_csr, pki.leaf_spec('db1', SANS, 'peer'), ca['cert'],
+                                                ca['key'])).decode()
+    target = Target()
+    target.tamper = lambda result: dict(result, certificate=foreign) if 'installed' in result else result
+    result, target = run_action(args, target=target)
+    assert result['failed'] is True and 'does not verify after it was installed: key changed' in result['msg'], result
+
+
+# --------------------------------------------------------------------------------------------
 # The real thing: ansible-playbook with a local connection.
 
 PLAYBOOK = """
