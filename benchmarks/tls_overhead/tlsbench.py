@@ -64,7 +64,7 @@ def session_tls(conn):
 def galera_status(conn, names):
     with conn.cursor() as cur:
         cur.execute('SHOW GLOBAL STATUS WHERE Variable_name IN (%s)' % ', '.join(['%s'] * len(names)), names)
-        return {k: v for k, v in cur.fetchall()}
+        return dict(cur.fetchall())
 
 
 def percentile(sorted_values, pct):
@@ -79,7 +79,7 @@ def run_phase(conns, warmup, seconds, operation):
     """Run operation(thread_index, cursor) in every thread; time only what starts and ends inside
     the window after the warm-up. Returns the latencies (s) and the first error, if any."""
     barrier = threading.Barrier(len(conns) + 1)
-    latencies = [[] for _ in conns]
+    latencies = [[] for dummy in conns]
     errors = []
     window = {}
 
@@ -145,7 +145,7 @@ def measure(args):
         cur.execute('DROP TABLE IF EXISTS %s' % TABLE)
         cur.execute('CREATE TABLE %s (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, thread INT NOT NULL, '
                     'payload VARCHAR(200) NOT NULL) ENGINE=InnoDB' % TABLE)
-    conns = [connect(args, args.node1) for _ in range(args.threads)]
+    conns = [connect(args, args.node1) for dummy in range(args.threads)]
     sessions = sorted({session_tls(c) for c in conns} | {session_tls(admin1), session_tls(admin2)})
     # The server's view of every session decides, not the client's wish: a "TLS on" run over a
     # plain session (or the reverse) must not produce a figure.
