@@ -6,7 +6,9 @@
 """Controller side of dbtls.transport.tls_cert.
 
 1. Read and check the CA certificate and key on the controller (in memory only; never written to a
-   temp file, never sent anywhere).
+   temp file, never sent anywhere). An ansible-vault encrypted file is decrypted here, in memory,
+   with the play's vault secrets: the loader's get_real_file() would write the plaintext to a
+   temporary file, so it is not used.
 2. Run dbtls.transport.tls_keypair on the target: it ensures the key there and returns a CSR and the
    current certificate.
 3. Decide with pki.needs_reissue() whether a certificate must be issued, and why.
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import os
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
@@ -48,7 +50,7 @@ ARGUMENT_SPEC = dict(
     key_path=dict(type='path'),
     cert_path=dict(type='path'),
     ca_cert_path=dict(type='path', required=True),
-    ca_key_path=dict(type='path', required=True),
+    ca_key_path=dict(type='path'),
     ca_key_passphrase=dict(type='str', no_log=True),
     common_name=dict(type='str'),
     subject_alt_names=dict(type='list', elements='str', default=[]),
@@ -64,6 +66,8 @@ ARGUMENT_SPEC = dict(
     cert_mode=dict(type='raw', default='0644'),
     chain_path=dict(type='path'),
     certificates=dict(type='list', elements='dict', options=ITEM_SPEC),
+    certificate_src=dict(type='path'),
+    private_key_src=dict(type='path'),
 )
 _SINGLE = ('key_path', 'cert_path', 'common_name')
 
@@ -87,25 +91,49 @@ def read_local(path: str) -> bytes:
         raise LocalFileError(f'{path}: cannot be read on the controller: {exc.strerror or exc}') from None
 
 
+def read_controller_file(path: str, vault=None) -> bytes:
+    """A controller file's bytes, an ansible-vault file decrypted in memory with ``vault`` (the
+    loader's VaultLib, which holds the play's vault secrets). Nothing is written anywhere."""
+    data = read_local(path)
+    if not pki.is_vault_encrypted(data):
+        return data
+    if vault is None or not getattr(vault, 'secrets', None):
+        raise LocalFileError(f'{path}: the file is ansible-vault encrypted, but the play has no vault '
+                             'secret; run with --vault-id or --vault-password-file (or '
+                             'ANSIBLE_VAULT_PASSWORD_FILE)')
+    try:
+        return vault.decrypt(data)
+    except AnsibleError as exc:
+        raise LocalFileError(f'{path}: cannot be decrypted with the vault secrets given '
+                             f'({exc.message if hasattr(exc, "message") else exc})') from None
+
+
+def _controller_path(path: str) -> str:
+    return os.path.abspath(os.path.expanduser(path))
+
+
 class CAMaterial:
     """The CA certificate, its key and the optional chain, loaded and checked on the controller."""
 
-    def __init__(self, args: dict, now):
-        self.cert_path = os.path.abspath(os.path.expanduser(args['ca_cert_path']))
-        self.key_path = os.path.abspath(os.path.expanduser(args['ca_key_path']))
-        self.cert = pki.load_certificate(read_local(self.cert_path), self.cert_path)
+    def __init__(self, args: dict, now, vault=None):
+        self.cert_path = _controller_path(args['ca_cert_path'])
+        self.key_path = _controller_path(args['ca_key_path'])
+        self.cert = pki.load_certificate(read_controller_file(self.cert_path, vault), self.cert_path)
         pki.check_ca(self.cert, self.cert_path, now)
-        self.key = pki.load_private_key(read_local(self.key_path), self.key_path,
+        self.key = pki.load_private_key(read_controller_file(self.key_path, vault), self.key_path,
                                         args.get('ca_key_passphrase'))
         pki.check_key_matches_certificate(self.key, self.cert, self.key_path, self.cert_path)
         self.chain = []
+        chain_path = None
         if args.get('chain_path'):
-            chain_path = os.path.abspath(os.path.expanduser(args['chain_path']))
-            self.chain = pki.load_certificates(read_local(chain_path), chain_path)
-            for cert in self.chain:
-                if not pki.is_ca(cert):
-                    raise pki.PKIError(f'{chain_path}: {cert.subject.rfc4514_string()!r} is not a CA '
-                                       'certificate; the chain holds intermediates only')
+            chain_path = _controller_path(args['chain_path'])
+            self.chain = pki.load_certificates(read_controller_file(chain_path, vault), chain_path)
+        # An intermediate must travel with the leaf: peers refuse a leaf-only file under it.
+        pki.check_signing_chain(self.cert, self.chain, chain_path or 'chain_path', self.cert_path)
+        for number, cert in enumerate(self.chain, start=1):
+            if pki.not_after(cert) <= now:
+                raise pki.PKIError(f'{chain_path}: certificate #{number} {cert.subject.rfc4514_string()!r} '
+                                   f'expired on {pki.isoformat(pki.not_after(cert))}')
 
     @property
     def chain_pems(self) -> list[str]:
@@ -159,9 +187,13 @@ class ActionModule(ActionBase):
 
         _validation, args = self.validate_argument_spec(
             argument_spec=ARGUMENT_SPEC,
-            mutually_exclusive=[('certificates', name) for name in _SINGLE],
-            required_one_of=[('certificates', 'key_path')],
-            required_together=[_SINGLE])
+            mutually_exclusive=[('certificates', name) for name in _SINGLE] + [
+                # Bring your own: verified and installed as delivered, nothing is signed.
+                ('certificate_src', 'ca_key_path'), ('certificate_src', 'ca_key_passphrase'),
+                ('certificate_src', 'chain_path'), ('certificate_src', 'certificates')],
+            required_one_of=[('certificates', 'key_path'), ('ca_key_path', 'certificate_src')],
+            # common_name is only checked, if given, when certificate_src brings the certificate.
+            required_together=[('key_path', 'cert_path'), ('certificate_src', 'private_key_src')])
         if not pki.HAS_CRYPTOGRAPHY:
             raise AnsibleActionFail('tls_cert needs the Python library "cryptography" on the controller')
         try:
@@ -176,10 +208,18 @@ class ActionModule(ActionBase):
             result['changed'] = False
         return result
 
+    def _vault(self):
+        # The loader's VaultLib holds the secrets of --vault-id / --vault-password-file.
+        return getattr(self._loader, '_vault', None)
+
     def _run(self, args: dict, task_vars: dict) -> dict:
         now = pki.utcnow()
         check_mode = bool(self._task.check_mode)
         host = str(task_vars.get('inventory_hostname', 'the target'))
+        if args.get('certificate_src'):
+            return self._run_external(args, task_vars, now, host)
+        if args.get('certificates') is None and not args.get('common_name'):
+            raise pki.PKIError('common_name is required to issue a certificate')
         if args['renew_before_days'] < 0:
             raise pki.PKIError('renew_before_days must not be negative')
         if args['renew_before_days'] >= args['valid_days']:
@@ -194,7 +234,7 @@ class ActionModule(ActionBase):
                  for item in items]
 
         # Everything on the controller is checked before the target is touched.
-        ca = CAMaterial(args, now)
+        ca = CAMaterial(args, now, self._vault())
         for spec in specs:
             pki.check_leaf_common_name(spec.common_name, ca.cert, ca.cert_path)
 
@@ -243,6 +283,74 @@ class ActionModule(ActionBase):
         if diffs:
             combined['diff'] = diffs
         return combined
+
+    def _run_external(self, args: dict, task_vars: dict, now, host: str) -> dict:
+        """Bring your own: verify a certificate and key issued elsewhere, then install them unchanged."""
+        if args['renew_before_days'] < 0:
+            raise pki.PKIError('renew_before_days must not be negative')
+        if args['usage'] in ('server', 'peer') and not args['subject_alt_names']:
+            raise pki.PKIError(f'subject_alt_names: name the SANs a {args["usage"]} certificate must carry '
+                               '(they are checked, not issued, in this mode)')
+        vault = self._vault()
+        trust_path = _controller_path(args['ca_cert_path'])
+        cert_src = _controller_path(args['certificate_src'])
+        key_src = _controller_path(args['private_key_src'])
+        anchors = pki.load_certificates(read_controller_file(trust_path, vault), trust_path)
+        for anchor in anchors:
+            if not pki.is_ca(anchor):
+                raise pki.PKIError(f'{trust_path}: {anchor.subject.rfc4514_string()!r} is not a CA '
+                                   'certificate; ca_cert_path holds the CA(s) the certificate must chain to')
+        cert_data = read_controller_file(cert_src, vault)
+        key_data = read_controller_file(key_src, vault)
+        certs = pki.load_certificates(cert_data, cert_src)
+        try:
+            key = pki.load_private_key(key_data, key_src)
+        except pki.PKIError as exc:
+            raise pki.PKIError(f'{exc} (database servers read an unencrypted key; nothing was deployed)') from None
+        findings = []
+        if pki.is_ca(certs[0]):
+            findings.append(f'{cert_src}: the first certificate is a CA certificate, not a host certificate')
+        if args.get('common_name') and pki.common_name_of(certs[0]) != args['common_name']:
+            findings.append(f'{cert_src}: the common name is {pki.common_name_of(certs[0])!r}, '
+                            f'{args["common_name"]!r} is required')
+        _facts, _chain, more = pki.verify(
+            certs, anchors, key=key, required_sans=args['subject_alt_names'], required_usage=args['usage'],
+            min_days_left=args['renew_before_days'], check_cn_differs=True, now=now,
+            cert_source=cert_src, ca_source=trust_path, key_source=key_src)
+        findings.extend(more)
+        if findings:
+            raise pki.PKIError(f'refused the externally issued certificate for {host}, nothing was '
+                               'deployed: ' + '; '.join(findings))
+
+        keypair_args = {name: args[name] for name in _KEYPAIR_OPTIONS
+                        if args.get(name) is not None and name != 'common_name'}
+        keypair_args['common_name'] = pki.common_name_of(certs[0]) or host
+        keypair_args.update(certificate=cert_data.decode('ascii'), private_key=key_data.decode('ascii'))
+        installed = self._keypair([keypair_args], False, task_vars)[0]
+        reasons = []
+        if installed.get('key_changed'):
+            reasons.append(f'key differs from {key_src}')
+        if installed.get('cert_changed'):
+            reasons.append(f'certificate differs from {cert_src}')
+        facts = pki.certificate_facts(certs[0], now)
+        result = {
+            'changed': bool(installed.get('changed')),
+            'reasons': reasons,
+            'key_generated': False,
+            'cert_path': args['cert_path'],
+            'key_path': args['key_path'],
+            'certificate_src': cert_src,
+            'private_key_src': key_src,
+        }
+        if installed.get('attributes_changed'):
+            result['attributes_changed'] = installed['attributes_changed']
+        for name in ('subject', 'issuer', 'serial', 'serial_hex', 'sans', 'not_before', 'not_after',
+                     'days_left', 'fingerprint_sha256', 'key_type', 'usage'):
+            result[name] = facts[name]
+        if self._task.diff and installed.get('diff'):
+            result['diff'] = dict(installed['diff'], before_header=f'{host}:{args["cert_path"]}',
+                                  after_header=f'{host}:{args["cert_path"]}')
+        return result
 
     def _result(self, item, spec, plan, ca, args, now, host, check_mode) -> dict:
         first, second, current, new_cert, reasons = (plan['first'], plan['second'], plan['current'],

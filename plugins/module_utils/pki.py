@@ -56,6 +56,10 @@ REVOCATION_REASONS = (
     'cessation_of_operation', 'certificate_hold', 'privilege_withdrawn', 'aa_compromise',
 )
 
+# The first bytes of an ansible-vault file. Only the tls_cert action can decrypt one, in memory on the
+# controller; a module would have to be handed the plaintext, which Ansible writes to a file.
+VAULT_HEADER = b'$ANSIBLE_VAULT;'
+
 _PEM_BLOCK_RE = re.compile(
     rb'-----BEGIN ([A-Z0-9 ]+)-----\r?\n.*?-----END \1-----', re.DOTALL)
 _DNS_LABEL_RE = re.compile(r'^(?!-)[a-z0-9_-]{1,63}(?<!-)$')
@@ -234,10 +238,25 @@ def _passphrase_bytes(passphrase) -> bytes | None:
     return bytes(passphrase)
 
 
+def is_vault_encrypted(data) -> bool:
+    """Whether ``data`` is an ansible-vault file (``$ANSIBLE_VAULT;1.1;AES256`` ...)."""
+    return _as_bytes(data).lstrip().startswith(VAULT_HEADER)
+
+
+def _refuse_vault(data, source: str) -> None:
+    if is_vault_encrypted(data):
+        raise PKIError(
+            f'{source}: the file is ansible-vault encrypted and cannot be decrypted here without '
+            'writing the plaintext out; only the dbtls.transport.tls_cert action reads vaulted CA '
+            'keys (in memory, on the controller). Use a passphrase-protected PEM '
+            '(key_passphrase) for this task, or decrypt the file for it')
+
+
 def load_private_key(data: bytes, source: str, passphrase: str | bytes | None = None):
     """Load a PEM private key (PKCS#8, PKCS#1 or SEC1), decrypting it with ``passphrase``."""
     if isinstance(data, str):
         data = data.encode('utf-8')
+    _refuse_vault(data, source)
     password = _passphrase_bytes(passphrase)
     if b'-----BEGIN' not in data or b'PRIVATE KEY-----' not in data:
         raise PKIError(f'{source}: not a PEM private key (no "-----BEGIN ... PRIVATE KEY-----" block)')
@@ -301,6 +320,7 @@ def load_certificates(data, source: str) -> list:
     """Every certificate of a PEM file (leaf first, as written). At least one is required."""
     blocks = pem_blocks(data, 'CERTIFICATE')
     if not blocks:
+        _refuse_vault(data, source)
         raise PKIError(f'{source}: no PEM certificate found (no "-----BEGIN CERTIFICATE-----" block)')
     certs = []
     for number, block in enumerate(blocks, start=1):
@@ -805,54 +825,97 @@ def sign_leaf(csr, spec: LeafSpec, ca_cert, ca_key, now: datetime.datetime | Non
     return builder.sign(ca_key, _signing_hash(ca_key))
 
 
-def _ca_builder(key, subject, valid_days: int, now: datetime.datetime, serial: int | None, ski=None):
+def _ca_builder(key, subject, valid_days: int, now: datetime.datetime, serial: int | None, ski=None,
+                issuer_cert=None, issuer_key=None, path_length: int | None = None):
+    """A CA certificate builder: self-signed without ``issuer_cert``, else an intermediate whose
+    validity never exceeds its issuer's (a chain is only as valid as its shortest link)."""
     if not isinstance(valid_days, int) or isinstance(valid_days, bool) or valid_days < 1:
         raise PKIError(f'valid_days must be a positive number of days, got {valid_days!r}')
+    if path_length is not None and (not isinstance(path_length, int) or isinstance(path_length, bool)
+                                    or path_length < 0):
+        raise PKIError(f'path_length must be empty or a number from 0 up, got {path_length!r}')
     public_key = key.public_key()
     ski = ski or x509.SubjectKeyIdentifier.from_public_key(public_key)
+    end = now + datetime.timedelta(days=valid_days)
+    if issuer_cert is None:
+        issuer_name = subject
+        aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+    else:
+        issuer_name = issuer_cert.subject
+        aki = _aki_for(issuer_cert, issuer_key.public_key())
+        end = min(end, not_after(issuer_cert))
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(subject)
+        .issuer_name(issuer_name)
         .public_key(public_key)
         .serial_number(serial if serial is not None else random_serial())
         .not_valid_before(now - CLOCK_SKEW)
-        .not_valid_after(now + datetime.timedelta(days=valid_days))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         .add_extension(x509.KeyUsage(
             digital_signature=True, content_commitment=False, key_encipherment=False,
             data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
             encipher_only=False, decipher_only=False), critical=True)
         .add_extension(ski, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+        .add_extension(aki, critical=False)
     )
 
 
+def check_issuer(issuer_cert, issuer_key, cert_source: str = 'issuer certificate',
+                 key_source: str = 'issuer key', now: datetime.datetime | None = None) -> None:
+    """Raise unless the issuer is a valid CA whose key is ``issuer_key`` and that may sign CAs."""
+    check_ca(issuer_cert, cert_source, now)
+    check_key_matches_certificate(issuer_key, issuer_cert, key_source, cert_source)
+    ext = _extension(issuer_cert, x509.BasicConstraints)
+    if ext is not None and ext.value.path_length == 0:
+        raise PKIError(f'{cert_source}: its pathLenConstraint is 0, so it may not sign another CA; '
+                       'sign the intermediate with the root (or a CA above it)')
+
+
 def build_ca(key, common_name: str, valid_days: int = 3650, organization: str | None = None,
-             now: datetime.datetime | None = None, serial: int | None = None):
-    """A self-signed CA: basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign,
-    digitalSignature, both critical; SKI and AKI."""
+             now: datetime.datetime | None = None, serial: int | None = None,
+             issuer_cert=None, issuer_key=None, path_length: int | None = None,
+             issuer_source: str = 'issuer certificate'):
+    """A CA: self-signed, or an intermediate signed by ``issuer_cert``/``issuer_key``.
+    basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign, digitalSignature, both critical;
+    SKI and AKI."""
     _check_common_name(common_name, 'common_name')
     now = _whole_seconds(now or utcnow())
-    builder = _ca_builder(key, _name(common_name, organization), valid_days, now, serial)
-    return builder.sign(key, _signing_hash(key))
+    if issuer_cert is not None:
+        check_issuer(issuer_cert, issuer_key, issuer_source, now=now)
+        if common_name_of(issuer_cert) == common_name:
+            raise PKIError(f'common_name {common_name!r} equals the CN of the issuer {issuer_source}; '
+                           'give the intermediate its own name')
+    builder = _ca_builder(key, _name(common_name, organization), valid_days, now, serial,
+                          issuer_cert=issuer_cert, issuer_key=issuer_key, path_length=path_length)
+    return builder.sign(issuer_key if issuer_cert is not None else key,
+                        _signing_hash(issuer_key if issuer_cert is not None else key))
 
 
 def renew_ca(old_cert, key, valid_days: int = 3650, now: datetime.datetime | None = None,
-             serial: int | None = None, cert_source: str = 'CA certificate'):
+             serial: int | None = None, cert_source: str = 'CA certificate',
+             issuer_cert=None, issuer_key=None, path_length: int | None = None,
+             issuer_source: str = 'issuer certificate'):
     """Re-sign the CA with the SAME key and the SAME subject and key identifier, so that every
-    certificate the old one issued verifies against the new one."""
+    certificate the old one issued verifies against the new one. With ``issuer_cert`` the CA is
+    (re-)signed as an intermediate by that issuer."""
     check_key_matches_certificate(key, old_cert, 'CA key', cert_source)
     now = _whole_seconds(now or utcnow())
+    if issuer_cert is not None:
+        check_issuer(issuer_cert, issuer_key, issuer_source, now=now)
     ski_ext = _extension(old_cert, x509.SubjectKeyIdentifier)
     builder = _ca_builder(key, old_cert.subject, valid_days, now, serial,
-                          ski=ski_ext.value if ski_ext is not None else None)
-    return builder.sign(key, _signing_hash(key))
+                          ski=ski_ext.value if ski_ext is not None else None,
+                          issuer_cert=issuer_cert, issuer_key=issuer_key, path_length=path_length)
+    signer = issuer_key if issuer_cert is not None else key
+    return builder.sign(signer, _signing_hash(signer))
 
 
 def ca_needs_renewal(cert, key, common_name: str, renew_before_days: int,
                      now: datetime.datetime | None = None, cert_source: str = 'CA certificate',
-                     key_source: str = 'CA key', organization: str | None = None) -> list[str]:
+                     key_source: str = 'CA key', organization: str | None = None,
+                     issuer_cert=None) -> list[str]:
     """Why the CA certificate must be (re)issued; [] when it is fine.
 
     A key that does not match, a CA whose CN is not ``common_name``, or an expired CA with
@@ -877,9 +940,23 @@ def ca_needs_renewal(cert, key, common_name: str, renew_before_days: int,
             raise PKIError(
                 f'{cert_source}: the CA\'s organization is {have_o!r}, not {organization!r}; a new '
                 'name is a new CA: rotate to it instead of renaming')
-    if not issued_by(cert, cert):
-        raise PKIError(f'{cert_source}: not a self-signed CA certificate')
+    reasons = []
+    if issuer_cert is None:
+        if not issued_by(cert, cert):
+            raise PKIError(f'{cert_source}: not a self-signed CA certificate; give its issuer '
+                           '(issuer_cert_path) to manage it as an intermediate')
+    else:
+        # A new root (or a root re-signed with another key) means the intermediate must be signed
+        # again by it: same key and subject, so the leaves it issued stay valid under the new root.
+        mismatch = issuer_mismatch(cert, issuer_cert)
+        if mismatch:
+            reasons.append(f'issued by another CA ({mismatch})')
     end = not_after(cert)
+    if reasons:
+        return reasons
+    if issuer_cert is not None and end >= not_after(issuer_cert) and end > now:
+        # Already as long as the issuer allows: re-signing now would change nothing but the serial.
+        return []
     if end <= now:
         if renew_before_days <= 0:
             raise PKIError(
@@ -1019,7 +1096,12 @@ def verify(certs: list, ca_certs: list | None = None, key=None, required_sans: t
     if ca_certs is not None:
         path, problem = _build_chain(leaf, certs[1:], ca_certs)
         if problem:
-            findings.append(f'{label}: does not chain to a CA in {ca_source}: {problem}')
+            hint = ''
+            if len(path) == 1 and len(certs) == 1 and not issued_by(leaf, leaf):
+                hint = ('; a certificate issued by an intermediate CA needs that intermediate after it '
+                        'in the same file (Galera refuses a leaf-only file: "unable to get local '
+                        'issuer certificate"), and the root in the CA file')
+            findings.append(f'{label}: does not chain to a CA in {ca_source}: {problem}{hint}')
         for issuer in path[1:]:
             chain_facts.append(certificate_facts(issuer, now))
             name = issuer.subject.rfc4514_string()
@@ -1031,6 +1113,82 @@ def verify(certs: list, ca_certs: list | None = None, key=None, required_sans: t
                 findings.append(f'{label}: issuer {name!r} is not valid before '
                                 f'{isoformat(not_before(issuer))}')
     return certificate_facts(leaf, now), chain_facts, findings
+
+
+def is_self_signed(cert) -> bool:
+    return cert.issuer == cert.subject and issued_by(cert, cert)
+
+
+def check_signing_chain(ca_cert, chain: list, chain_source: str = 'chain',
+                        ca_source: str = 'CA certificate') -> None:
+    """The intermediates written after a leaf signed by ``ca_cert``: the issuing CA first, then
+    each issuer of the one before it, never a root (clients trust the root from their CA file).
+
+    An intermediate issuing CA without a chain is refused: Galera, MariaDB and Go all fail a
+    leaf-only certificate file whose issuer is not in the peer's CA file."""
+    if not chain:
+        if not is_self_signed(ca_cert):
+            raise PKIError(
+                f'{ca_source}: {ca_cert.subject.rfc4514_string()!r} is an intermediate CA (issued by '
+                f'{ca_cert.issuer.rfc4514_string()!r}); give chain_path (this CA first, then any '
+                'intermediates above it, not the root): peers refuse a leaf-only file ("unable to '
+                'get local issuer certificate")')
+        return
+    if chain[0].fingerprint(hashes.SHA256()) != ca_cert.fingerprint(hashes.SHA256()):
+        raise PKIError(
+            f'{chain_source}: the first certificate is {chain[0].subject.rfc4514_string()!r}, not the '
+            f'issuing CA {ca_source} ({ca_cert.subject.rfc4514_string()!r}); put the issuing CA '
+            'first, then the intermediates above it')
+    for number, (lower, upper) in enumerate(zip(chain, chain[1:]), start=2):
+        mismatch = issuer_mismatch(lower, upper)
+        if mismatch:
+            raise PKIError(f'{chain_source}: certificate #{number} did not issue #{number - 1} '
+                           f'({mismatch}); order the chain from the issuing CA up')
+    for number, cert in enumerate(chain, start=1):
+        if not is_ca(cert):
+            raise PKIError(f'{chain_source}: certificate #{number} {cert.subject.rfc4514_string()!r} '
+                           'is not a CA certificate; the chain holds intermediates only')
+        if number > 1 and is_self_signed(cert):
+            raise PKIError(f'{chain_source}: certificate #{number} {cert.subject.rfc4514_string()!r} '
+                           'is a self-signed root; leave the root out of the chain (it belongs in '
+                           'the CA file clients trust)')
+
+
+# --------------------------------------------------------------------------------------------
+# PKCS#12 (client bundles for applications)
+
+
+def build_pkcs12(name: str, key, cert, cas: list, passphrase: str | bytes):
+    """A PKCS#12 file (key, certificate, CA certificates) encrypted with ``passphrase``.
+
+    A passphrase is required: Java keystores and most tools refuse or mishandle an unencrypted
+    PKCS#12, and the file holds a private key."""
+    from cryptography.hazmat.primitives.serialization import pkcs12   # pylint: disable=import-outside-toplevel
+    password = _passphrase_bytes(passphrase)
+    if password is None:
+        raise PKIError('pkcs12 passphrase: a non-empty passphrase is required for a PKCS#12 file')
+    return pkcs12.serialize_key_and_certificates(
+        name.encode('utf-8'), key, cert, cas or None, serialization.BestAvailableEncryption(password))
+
+
+def pkcs12_differences(data: bytes, passphrase: str | bytes, key, cert, cas: list,
+                       source: str = 'PKCS#12 file') -> list[str]:
+    """Why an existing PKCS#12 file does not hold ``key``, ``cert`` and ``cas``; [] when it does.
+    The bytes differ on every write (random salt), so the content is compared, not the file."""
+    from cryptography.hazmat.primitives.serialization import pkcs12   # pylint: disable=import-outside-toplevel
+    try:
+        have_key, have_cert, have_cas = pkcs12.load_key_and_certificates(data, _passphrase_bytes(passphrase))
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return [f'{source}: unreadable with the given passphrase']
+    reasons = []
+    if have_key is None or not same_public_key(have_key, key):
+        reasons.append('key differs')
+    if have_cert is None or have_cert.fingerprint(hashes.SHA256()) != cert.fingerprint(hashes.SHA256()):
+        reasons.append('certificate differs')
+    if [c.fingerprint(hashes.SHA256()) for c in have_cas or []] != \
+            [c.fingerprint(hashes.SHA256()) for c in cas or []]:
+        reasons.append('CA certificates differ')
+    return reasons
 
 
 # --------------------------------------------------------------------------------------------
@@ -1055,6 +1213,23 @@ def build_bundle(entries: t.Iterable[tuple[str, t.Any]]) -> tuple[bytes, list]:
     if not certs:
         raise PKIError('certificates: no certificate given')
     return b''.join(certificate_pem(cert) for cert in certs), certs
+
+
+def bundle_warnings(certs: list) -> list[str]:
+    """Intermediates in a trust bundle without the root above them: OpenSSL (MariaDB, Galera,
+    socat) only accepts a chain that ends at a self-signed root in the CA file, so such a bundle
+    verifies nothing there, while Go accepts it. Put the root in the bundle instead."""
+    warnings = []
+    for cert in certs:
+        if is_self_signed(cert):
+            continue
+        if not any(issued_by(cert, other) for other in certs if other is not cert):
+            warnings.append(
+                f'{cert.subject.rfc4514_string()!r} is an intermediate CA whose issuer '
+                f'{cert.issuer.rfc4514_string()!r} is not in the bundle: OpenSSL-based peers (MariaDB, '
+                'Galera, SST) only trust a chain ending at a root in the CA file; add the root, and '
+                'put intermediates in the certificate files instead')
+    return warnings
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,6 +17,9 @@ description:
     dropped by SHA-256 fingerprint; the order given is kept, so the file only changes when its
     content does.
   - The file is written atomically with its final owner, group and mode.
+  - With an intermediate CA, put the B(root) here and the intermediates in the certificate files
+    (leaf first). OpenSSL-based peers (MariaDB, Galera, SST) only accept a chain that ends at a
+    self-signed root in the CA file. A warning names an intermediate given here without its root.
 version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
@@ -45,16 +48,9 @@ options:
     type: list
     elements: str
     required: true
-  owner:
-    description: Owner of the bundle (name or uid).
-    type: str
-  group:
-    description: Group of the bundle (name or gid).
-    type: str
-  mode:
-    description: Mode of the bundle, as an octal string.
-    type: raw
-    default: '0644'
+extends_documentation_fragment:
+  - dbtls.transport.tls_files
+  - dbtls.transport.tls_files.public_mode
 seealso:
   - module: dbtls.transport.tls_ca
 '''
@@ -154,6 +150,7 @@ def ensure_bundle(params: dict, check_mode: bool = False) -> dict:
     after = [_summary(c) for c in certs]
     result = {
         'changed': changed or bool(attributes),
+        'warnings': [f'{dest}: {w}' for w in pki.bundle_warnings(certs)],
         'certificates': after,
         'count': len(after),
         'diff': {'before_header': dest, 'after_header': dest,

@@ -21,6 +21,13 @@ description:
   - Files are written atomically with their final owner, group and mode from the start; the key is
     never readable by anyone else, never returned and never shown in a diff.
   - Missing parent directories are created with mode C(0700).
+  - With O(issuer_cert_path) and O(issuer_key_path) the CA is an B(intermediate) signed by that
+    issuer (for example an enterprise root brought online for this task, or a test root) instead of
+    a self-signed root. Its validity never exceeds the issuer's; it is signed again (same key,
+    subject and key identifier) when it is due for renewal or when the issuer changed.
+  - An ansible-vault encrypted key file is refused with a message naming it - a module cannot
+    decrypt it without the plaintext being written out. Protect a key managed by this module with
+    O(key_passphrase); vault a key that is only used for signing (M(dbtls.transport.tls_cert)).
 version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
@@ -90,14 +97,25 @@ options:
       - C(0) disables renewal; an expired CA is then an error.
     type: int
     default: 90
-  owner:
-    description: Owner of both files (name or uid). Default is the current user or the existing owner.
+  issuer_cert_path:
+    description:
+      - Certificate of the CA that signs this one (PEM). Makes this CA an intermediate.
+      - Give it together with O(issuer_key_path).
+    type: path
+  issuer_key_path:
+    description: Private key of the issuing CA (PEM). It is only read, never written or returned.
+    type: path
+  issuer_key_passphrase:
+    description: Passphrase of an encrypted O(issuer_key_path).
     type: str
-  group:
-    description: Group of both files (name or gid). Default is the current group or the existing group.
-    type: str
+  path_length:
+    description:
+      - C(pathLenConstraint) of the CA certificate. C(0) for an intermediate that only signs leaves
+        (the usual choice); empty for no limit.
+      - Only applied when the certificate is created or re-signed.
+    type: int
   key_mode:
-    description: Mode of the key file, as an octal string.
+    description: Mode of the key file, as an octal string. Modes that let other users read or write it are refused.
     type: raw
     default: '0600'
     aliases: [mode]
@@ -105,6 +123,8 @@ options:
     description: Mode of the certificate file, as an octal string.
     type: raw
     default: '0644'
+extends_documentation_fragment:
+  - dbtls.transport.tls_files
 seealso:
   - module: dbtls.transport.tls_cert
   - module: dbtls.transport.tls_bundle
@@ -131,6 +151,21 @@ EXAMPLES = r'''
     common_name: dbtls PXC 5.7 CA
     key_type: rsa
     key_size: 3072
+    key_passphrase: "{{ vault_ca_passphrase }}"
+  delegate_to: localhost
+  run_once: true
+  no_log: true
+
+- name: An intermediate CA signed by the root (bring the root key online only for this task)
+  dbtls.transport.tls_ca:
+    key_path: "{{ inventory_dir }}/pki/intermediate.key"
+    cert_path: "{{ inventory_dir }}/pki/intermediate.crt"
+    common_name: dbtls production issuing CA
+    issuer_cert_path: /media/offline-root/root.crt
+    issuer_key_path: /media/offline-root/root.key
+    issuer_key_passphrase: "{{ vault_root_passphrase }}"
+    path_length: 0
+    valid_days: 1825
     key_passphrase: "{{ vault_ca_passphrase }}"
   delegate_to: localhost
   run_once: true
@@ -179,6 +214,11 @@ days_left:
   description: Whole days until the CA certificate expires.
   returned: when a certificate exists or was created
   type: int
+issuer:
+  description: Issuer of the CA certificate (RFC 4514); equals RV(subject) for a self-signed root.
+  returned: when a certificate exists or was created
+  type: str
+  sample: CN=Example Enterprise Root CA
 key_type:
   description: Type of the CA key, for example C(ecdsa secp256r1).
   returned: when a key exists or was created
@@ -215,6 +255,8 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
     now = now or pki.utcnow()
     warnings = []
 
+    if key_mode is not None and key_mode & 0o007:
+        raise pki.PKIError(f'key_mode {key_mode:04o} would let every user read {key_path}; use 0600 or 0640')
     if renew_before_days < 0:
         raise pki.PKIError(f'renew_before_days must not be negative, got {renew_before_days}')
     if valid_days < 1:
@@ -225,6 +267,8 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
     # Resolve owner/group now so that an unknown name fails before anything is written.
     files.resolve_owner(owner)
     files.resolve_group(group)
+    issuer_cert, issuer_key, issuer_source = _issuer(params, now)
+    path_length = params.get('path_length')
 
     key_data = files.read_file(key_path)
     cert_data = files.read_file(cert_path)
@@ -249,14 +293,22 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
                 'new CA: rotate to it instead)')
         reasons = pki.ca_needs_renewal(cert, key, common_name, renew_before_days, now,
                                        cert_source=cert_path, key_source=key_path,
-                                       organization=organization)
+                                       organization=organization, issuer_cert=issuer_cert)
 
     new_cert = None
     if reasons and key is not None:
         if cert is not None:
-            new_cert = pki.renew_ca(cert, key, valid_days, now, cert_source=cert_path)
+            new_cert = pki.renew_ca(cert, key, valid_days, now, cert_source=cert_path,
+                                    issuer_cert=issuer_cert, issuer_key=issuer_key,
+                                    path_length=path_length, issuer_source=issuer_source)
         else:
-            new_cert = pki.build_ca(key, common_name, valid_days, organization, now)
+            new_cert = pki.build_ca(key, common_name, valid_days, organization, now,
+                                    issuer_cert=issuer_cert, issuer_key=issuer_key,
+                                    path_length=path_length, issuer_source=issuer_source)
+    elif reasons and issuer_cert is not None and pki.common_name_of(issuer_cert) == common_name:
+        # Check mode without a key yet: refuse now what the real run would refuse.
+        raise pki.PKIError(f'common_name {common_name!r} equals the CN of the issuer {issuer_source}; '
+                           'give the intermediate its own name')
 
     changed = bool(reasons)
     if not check_mode and reasons:
@@ -296,10 +348,32 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
         result['key_type'] = pki.describe_key(key)
     if shown is not None:
         facts = pki.certificate_facts(shown, now)
-        for name in ('subject', 'serial', 'serial_hex', 'fingerprint_sha256', 'not_before', 'not_after', 'days_left'):
+        for name in ('subject', 'issuer', 'serial', 'serial_hex', 'fingerprint_sha256', 'not_before', 'not_after', 'days_left'):
             result[name] = facts[name]
         result['certificate'] = pki.certificate_pem(shown).decode('ascii')
     return result
+
+
+def _issuer(params: dict, now):
+    """The issuing CA of an intermediate (certificate, key, source name), or Nones for a root."""
+    cert_path, key_path = params.get('issuer_cert_path'), params.get('issuer_key_path')
+    if not cert_path and not key_path:
+        return None, None, None
+    if not cert_path or not key_path:
+        raise pki.PKIError('issuer_cert_path and issuer_key_path go together: give both to sign this '
+                           'CA as an intermediate, or neither for a self-signed root')
+    for path in (cert_path, key_path):
+        if os.path.abspath(path) in (os.path.abspath(params['key_path']), os.path.abspath(params['cert_path'])):
+            raise pki.PKIError(f'{path}: the issuer\'s files must differ from key_path and cert_path')
+    cert_data, key_data = files.read_file(cert_path), files.read_file(key_path)
+    if cert_data is None:
+        raise files.FilesError(f'{cert_path}: no such file (issuer_cert_path)')
+    if key_data is None:
+        raise files.FilesError(f'{key_path}: no such file (issuer_key_path)')
+    cert = pki.load_certificate(cert_data, cert_path)
+    key = pki.load_private_key(key_data, key_path, params.get('issuer_key_passphrase'))
+    pki.check_issuer(cert, key, cert_path, key_path, now)
+    return cert, key, cert_path
 
 
 def _after(new_cert, cert, reasons, common_name, valid_days, key_description):
@@ -328,7 +402,12 @@ def main():
             group=dict(type='str'),
             key_mode=dict(type='raw', default='0600', aliases=['mode'], no_log=False),
             cert_mode=dict(type='raw', default='0644'),
+            issuer_cert_path=dict(type='path'),
+            issuer_key_path=dict(type='path'),
+            issuer_key_passphrase=dict(type='str', no_log=True),
+            path_length=dict(type='int'),
         ),
+        required_together=[('issuer_cert_path', 'issuer_key_path')],
         supports_check_mode=True,
     )
     if not pki.HAS_CRYPTOGRAPHY:

@@ -28,6 +28,21 @@ description:
     notBefore five minutes in the past for clock skew; notAfter at most the CA''s notAfter.'
   - Everything on the controller (CA files, passphrase, names) is checked before the target is
     touched, so bad input fails without changing anything.
+  - 'Intermediate CAs: when O(ca_cert_path) is an intermediate, O(chain_path) is required and must
+    start with that CA, then the intermediates above it, without the root. The host''s certificate
+    file then holds leaf + intermediates and its CA file only needs the root: Galera refuses a
+    leaf-only file under an intermediate ("unable to get local issuer certificate").'
+  - 'Vaulted files: O(ca_key_path) (and the other controller files) may be ansible-vault encrypted,
+    and the PEM inside may also be passphrase-protected (O(ca_key_passphrase)). The file is
+    decrypted in memory with the play''s vault secrets; no plaintext is written to a temporary
+    file (the loader''s C(get_real_file) would do that, so it is not used).'
+  - 'Bring your own: with O(certificate_src) and O(private_key_src) instead of O(ca_key_path), a
+    certificate and key issued elsewhere are read on the controller, verified against the CA(s) in
+    O(ca_cert_path) - chain (intermediates after the leaf in the file), key match, O(subject_alt_names)
+    present, O(usage), at least O(renew_before_days) days left, CN different from the issuer''s CN,
+    and the CN if O(common_name) is given - and installed B(byte for byte) by
+    M(dbtls.transport.tls_keypair). Nothing is generated, signed or re-encoded; a certificate that
+    fails a check is refused with a message naming the file, and nothing is sent to the host.'
 version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
@@ -61,13 +76,17 @@ options:
   ca_cert_path:
     description:
       - Path of the issuing CA certificate B(on the controller) (see M(dbtls.transport.tls_ca)).
+      - With O(certificate_src), the CA certificate(s) the brought certificate must chain to, normally
+        the root (the file the hosts trust).
       - Relative paths are relative to the current directory of the controller; prefer absolute paths.
     type: path
     required: true
   ca_key_path:
-    description: Path of the CA private key B(on the controller). It is read in memory only.
+    description:
+      - Path of the CA private key B(on the controller). It is read in memory only; it may be
+        ansible-vault encrypted.
+      - Required unless O(certificate_src) is given.
     type: path
-    required: true
   ca_key_passphrase:
     description: Passphrase of an encrypted CA key.
     type: str
@@ -77,6 +96,8 @@ options:
         for a client certificate.
       - It must differ from the CA's CN (MySQL and Percona XtraDB Cluster refuse such certificates).
       - Not with O(certificates), where each item has its own.
+      - Required to issue a certificate. With O(certificate_src) it is optional and, when given, the
+        brought certificate's CN must equal it.
     type: str
   subject_alt_names:
     description:
@@ -166,25 +187,29 @@ options:
       cert_mode:
         description: Mode of this certificate file (default O(cert_mode)).
         type: raw
-  owner:
-    description: Owner of the key and certificate on the target (name or uid).
-    type: str
-  group:
-    description: Group of the key and certificate on the target, for example the database's group.
-    type: str
-  key_mode:
-    description: Mode of the key file; C(0640) lets O(group) read it. World-readable modes are refused.
-    type: raw
-    default: '0600'
-  cert_mode:
-    description: Mode of the certificate file.
-    type: raw
-    default: '0644'
   chain_path:
     description:
       - File of intermediate CA certificates B(on the controller), written after the leaf in
         O(cert_path) (issuing CA first; not the root). Needed when O(ca_cert_path) is an intermediate CA.
+      - Its order is checked - the issuing CA first, each next one the issuer of the one before, no
+        self-signed root.
     type: path
+  certificate_src:
+    description:
+      - Bring your own - a certificate file issued elsewhere B(on the controller) (leaf first, then its
+        intermediates; ansible-vault encrypted or not), installed unchanged at O(cert_path) after it
+        passed the checks. Give it with O(private_key_src) instead of O(ca_key_path).
+    type: path
+  private_key_src:
+    description:
+      - Bring your own - the unencrypted PEM key of O(certificate_src) B(on the controller), usually
+        ansible-vault encrypted; installed unchanged at O(key_path). It is sent to the target as a
+        module argument (never logged or returned) - the one case where a key travels, because it
+        was born elsewhere.
+    type: path
+extends_documentation_fragment:
+  - dbtls.transport.tls_files
+  - dbtls.transport.tls_files.key_cert
 notes:
   - The CA may also be kept on another host later (a C(ca_host) option); for now it is read on the controller.
   - O(key_type) of an existing key is enforced; O(valid_days) of an existing certificate is not.
@@ -221,6 +246,31 @@ EXAMPLES = r'''
     common_name: app_user
     usage: client
   no_log: true
+
+- name: Sign with an intermediate CA whose key is ansible-vault encrypted (run with --vault-id)
+  dbtls.transport.tls_cert:
+    key_path: /etc/dbtls/tls/peer.key
+    cert_path: /etc/dbtls/tls/peer.crt
+    ca_cert_path: "{{ inventory_dir }}/pki/intermediate.crt"
+    ca_key_path: "{{ inventory_dir }}/pki/intermediate.key"       # ansible-vault encrypted
+    chain_path: "{{ inventory_dir }}/pki/intermediate.crt"        # the issuing CA, then any above it
+    common_name: "{{ inventory_hostname }}"
+    subject_alt_names: ["DNS:{{ inventory_hostname }}"]
+    group: mysql
+    key_mode: "0640"
+
+- name: Deploy a certificate and key issued by the enterprise PKI, unchanged, after checking them
+  dbtls.transport.tls_cert:
+    key_path: /etc/dbtls/tls/peer.key
+    cert_path: /etc/dbtls/tls/peer.crt
+    ca_cert_path: "{{ inventory_dir }}/pki/root.crt"
+    certificate_src: "{{ inventory_dir }}/pki/hosts/{{ inventory_hostname }}.crt"
+    private_key_src: "{{ inventory_dir }}/pki/hosts/{{ inventory_hostname }}.key"   # vaulted
+    subject_alt_names: ["DNS:{{ inventory_hostname }}"]
+    usage: peer
+    renew_before_days: 30      # fewer days left is refused: renew it at the enterprise CA
+    group: mysql
+    key_mode: "0640"
 
 - name: All of a host's certificates in one task (two module runs on the host when issuing, one after)
   dbtls.transport.tls_cert:
@@ -270,6 +320,14 @@ results:
   returned: with O(certificates)
   type: list
   elements: dict
+certificate_src:
+  description: The controller file whose bytes are (or would be) installed at O(cert_path).
+  returned: with O(certificate_src)
+  type: str
+private_key_src:
+  description: The controller file whose bytes are (or would be) installed at O(key_path).
+  returned: with O(certificate_src)
+  type: str
 subject:
   description: Subject of the certificate now at O(cert_path) (RFC 4514).
   returned: when a certificate exists or was issued

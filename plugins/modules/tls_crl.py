@@ -78,16 +78,9 @@ options:
     description: Rewrite the CRL when its next update is fewer than this many days away.
     type: int
     default: 7
-  owner:
-    description: Owner of the CRL (name or uid).
-    type: str
-  group:
-    description: Group of the CRL (name or gid).
-    type: str
-  mode:
-    description: Mode of the CRL, as an octal string.
-    type: raw
-    default: '0644'
+extends_documentation_fragment:
+  - dbtls.transport.tls_files
+  - dbtls.transport.tls_files.public_mode
 seealso:
   - module: dbtls.transport.tls_ca
 '''

@@ -81,20 +81,6 @@ options:
     type: str
     choices: [secp256r1, secp384r1]
     default: secp256r1
-  owner:
-    description: Owner of the key and the certificate (name or uid).
-    type: str
-  group:
-    description: Group of the key and the certificate (name or gid); give it read access with O(key_mode=0640).
-    type: str
-  key_mode:
-    description: Mode of the key file, for example C(0600), or C(0640) for a service's group.
-    type: raw
-    default: '0600'
-  cert_mode:
-    description: Mode of the certificate file.
-    type: raw
-    default: '0644'
   certificate:
     description: A signed certificate (PEM) to install at O(cert_path); it must belong to the key.
     type: str
@@ -103,6 +89,13 @@ options:
     type: list
     elements: str
     default: []
+  private_key:
+    description:
+      - An unencrypted private key (PEM) issued elsewhere, installed at O(key_path) exactly as given,
+        together with O(certificate), which is then also written exactly as given (leaf first, then
+        its intermediates; O(chain) must be empty).
+      - Never returned or logged.
+    type: str
   certificates:
     description:
       - Several key pairs handled in one run, instead of O(key_path), O(cert_path) and O(common_name).
@@ -112,6 +105,9 @@ options:
       - Items without O(certificate) are prepared (key and CSR), items with it are installed.
     type: list
     elements: dict
+extends_documentation_fragment:
+  - dbtls.transport.tls_files
+  - dbtls.transport.tls_files.key_cert
 seealso:
   - module: dbtls.transport.tls_cert
 '''
@@ -177,6 +173,14 @@ key_pending:
 key_promoted:
   description: Whether a pending C(<key_path>.new) key replaced the old key together with its certificate.
   returned: with O(certificate)
+  type: bool
+key_changed:
+  description: Whether the key at O(key_path) was (or would be) replaced by O(private_key).
+  returned: with O(private_key)
+  type: bool
+cert_changed:
+  description: Whether the file at O(cert_path) was (or would be) replaced by O(certificate).
+  returned: with O(private_key)
   type: bool
 installed:
   description: Metadata of the certificate at O(cert_path) after the call.
@@ -364,6 +368,61 @@ def install(params: dict, check_mode: bool = False) -> dict:
     return result
 
 
+def install_external(params: dict, check_mode: bool = False) -> dict:
+    """Bring your own: write the given key and certificate file byte for byte (never re-encoded, so
+    checksums match the files the other CA delivered)."""
+    s = _settings(params)
+    if params.get('chain'):
+        raise pki.PKIError('chain: with private_key, give the whole certificate file (leaf first, then '
+                           'its intermediates) in certificate')
+    key_content = params['private_key'].encode('utf-8')
+    cert_content = params['certificate'].encode('utf-8')
+    key = pki.load_private_key(key_content, 'private_key')
+    certs = pki.load_certificates(cert_content, 'certificate')
+    if pki.is_ca(certs[0]):
+        raise pki.PKIError('certificate: a CA certificate cannot be installed as a host certificate')
+    pki.check_key_matches_certificate(key, certs[0], 'private_key', 'certificate')
+
+    old_key, old_cert = files.read_file(s['key_path']), files.read_file(s['cert_path'])
+    old_leaf = None
+    if old_cert is not None:
+        try:
+            old_leaf = pki.load_certificate(old_cert, s['cert_path'])
+        except pki.PKIError:
+            old_leaf = None   # replaced below by the given certificate
+    to_write = []
+    if old_key != key_content:
+        to_write.append(files.FileSpec(s['key_path'], key_content, s['key_mode'], s['owner'], s['group']))
+    if old_cert != cert_content:
+        to_write.append(files.FileSpec(s['cert_path'], cert_content, s['cert_mode'], s['owner'], s['group']))
+    if to_write and not check_mode:
+        files.write_files(to_write)
+    written = {spec.path for spec in to_write}
+    attributes = _fix_attributes(
+        [(p, m) for p, m in ((s['key_path'], s['key_mode']), (s['cert_path'], s['cert_mode'])) if p not in written],
+        s, check_mode)
+    result = {
+        'changed': bool(to_write) or bool(attributes),
+        'key_reasons': [],
+        'key_generated': False,
+        'key_pending': False,
+        'key_promoted': False,
+        'key_changed': s['key_path'] in written,
+        'cert_changed': s['cert_path'] in written,
+        'certificate': pki.certificate_pem(certs[0]).decode('ascii'),
+        'installed': pki.diff_facts(certs[0]),
+        'diff': {
+            'before_header': s['cert_path'],
+            'after_header': s['cert_path'],
+            'before': pki.diff_facts(old_leaf),
+            'after': pki.diff_facts(certs[0]),
+        },
+    }
+    if attributes:
+        result['attributes_changed'] = attributes
+    return result
+
+
 ITEM_OPTIONS = ('key_path', 'cert_path', 'common_name', 'subject_alt_names', 'usage', 'key_type',
                 'key_size', 'curve', 'owner', 'group', 'key_mode', 'cert_mode', 'certificate', 'chain')
 # Given per item only: inheriting a path, a name or a certificate from the top level makes no sense.
@@ -398,6 +457,10 @@ def _items(params: dict) -> list:
 
 
 def run_single(params: dict, check_mode: bool = False) -> dict:
+    if params.get('private_key'):
+        if not params.get('certificate'):
+            raise pki.PKIError('private_key: give the certificate that belongs to it in certificate')
+        return install_external(params, check_mode)
     if params.get('certificate'):
         return install(params, check_mode)
     return prepare(params, check_mode)
@@ -435,9 +498,11 @@ def main():
             certificate=dict(type='str'),
             chain=dict(type='list', elements='str', default=[]),
             certificates=dict(type='list', elements='dict'),
+            private_key=dict(type='str', no_log=True),
         ),
         mutually_exclusive=[('certificates', 'key_path'), ('certificates', 'cert_path'),
-                            ('certificates', 'common_name'), ('certificates', 'certificate')],
+                            ('certificates', 'common_name'), ('certificates', 'certificate'),
+                            ('certificates', 'private_key')],
         supports_check_mode=True,
     )
     if not pki.HAS_CRYPTOGRAPHY:
