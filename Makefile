@@ -1,5 +1,5 @@
 # Entry points. Both set up everything they need on a fresh Debian 12 machine (as root).
-.PHONY: demo demo-clean test prepare lint units sanity
+.PHONY: demo demo-clean test prepare lint units sanity bench
 
 demo:        ## a two-node MariaDB Galera cluster + a Vitess host in containers, TLS everywhere
 	bash playbooks/demo/demo up
@@ -12,3 +12,8 @@ test:        ## lint, sanity (core 2.21 and 2.19), unit tests, Go checks, every 
 
 prepare:     ## only the test bed: packages, podman settings, venvs, collections, images
 	bash tests/testbed/prepare
+
+BENCH_HOSTS ?= 10,50
+bench:       ## time the PKI against community.crypto, cold and rerun (benchmarks/README.md); BENCH_HOSTS=2 for a quick run
+	bash tests/testbed/prepare
+	bash benchmarks/run --hosts $(BENCH_HOSTS)
