@@ -44,6 +44,8 @@ BASE = {
     'galera_tls_cluster_name': 'unit',
     'galera_tls_sst_password': 'unit-secret',
     'galera_tls_provider_options': {'gcs.fc_limit': 64},
+    # role_path is not set outside a role: name the role's file as the default does.
+    'galera_tls_dhparams_src': str(ROLE / 'files' / 'dhparams-ffdhe2048.pem'),
 }
 
 # name -> (vars, current wsrep_provider_options); each is rendered.
@@ -61,7 +63,12 @@ RENDER = {
                     'galera_tls_sst_cert_path': '/etc/dbtls/tls/sst.crt',
                     'galera_tls_sst_key_path': '/etc/dbtls/tls/sst.key'}, CURRENT),
     'pxc_datadir': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': '', 'galera_tls_cert_path': '',
-                     'galera_tls_key_path': ''}, ''),
+                     'galera_tls_key_path': '', 'galera_tls_datadir_certificates': 'adopt'}, ''),
+    # adopt wins over the role's paths (which default to the pki role's files).
+    'pxc_adopt': ({'galera_tls_flavor': 'pxc', 'galera_tls_datadir_certificates': 'adopt',
+                   'galera_tls_datadir': '/data/mysql'}, ''),
+    'mariadb_adopt': ({'galera_tls_datadir_certificates': 'adopt', 'galera_tls_ca_path': '',
+                       'galera_tls_cert_path': '', 'galera_tls_key_path': ''}, ''),
 }
 
 # name -> (vars, task file, expected fragment of the failure message); each must be refused.
@@ -93,9 +100,16 @@ REFUSE = {
                      ('sends the data files unencrypted', 'contains ":"')),
     'bootstrap_node_not_member': ({'galera_tls_bootstrap_node': 'db9'}, 'preflight_input',
                                   'galera_tls_bootstrap_node db9 is not a member'),
+    # PXC automatic mode without paths uses the datadir files: that is adopting them, not replacing.
+    'pxc_replace_without_paths': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': '', 'galera_tls_cert_path': '',
+                                   'galera_tls_key_path': ''}, 'preflight_input',
+                                  'none of them with galera_tls_datadir_certificates: adopt'),
+    'unknown_datadir_certificates': ({'galera_tls_datadir_certificates': 'keep'}, 'preflight_input',
+                                     'galera_tls_datadir_certificates keep is not replace or adopt'),
     # PXC's automatic lookup: no ssl-* paths and no ca.pem/server-cert.pem/server-key.pem in the datadir.
     'pxc_automatic_datadir_files_missing': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': '',
                                              'galera_tls_cert_path': '', 'galera_tls_key_path': '',
+                                             'galera_tls_datadir_certificates': 'adopt',
                                              'galera_tls_datadir': '@TMP@/empty-datadir'},
                                             'preflight', 'would look for @TMP@/empty-datadir/server-cert.pem'),
 }
@@ -105,9 +119,50 @@ ACCEPT = {
     'rsync_when_allowed': ({'galera_tls_sst_method': 'rsync', 'galera_tls_sst_encryption_required': False},
                            'preflight_input'),
     'pxc_automatic_datadir': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': '', 'galera_tls_cert_path': '',
-                               'galera_tls_key_path': ''}, 'preflight_input'),
+                               'galera_tls_key_path': '', 'galera_tls_datadir_certificates': 'adopt'}, 'preflight_input'),
+    'mariadb_adopt_without_paths': ({'galera_tls_datadir_certificates': 'adopt', 'galera_tls_ca_path': '',
+                                     'galera_tls_cert_path': '', 'galera_tls_key_path': ''}, 'preflight_input'),
     'pxc_no_sst_password': ({'galera_tls_flavor': 'pxc', 'galera_tls_sst_password': ''}, 'preflight_input'),
 }
+
+
+# Keyring consistency (tasks/preflight_keyring.yml) on a pair of local hosts, each "reading" its
+# effective options from printf instead of my_print_defaults: case -> (vars, options per host).
+KEYRING = {
+    # PXC's keyring_file plugin: dashes and underscores are the same option, the last value counts.
+    'pxc': ({'galera_tls_flavor': 'pxc', 'galera_tls_sst_method': 'rsync', 'galera_tls_sst_encryption_required': False},
+            {'node-a': ['--early-plugin-load=keyring_file.so', '--keyring_file_data=/var/lib/mysql-keyring/keyring',
+                        '--innodb_buffer_pool_size=1G'],
+             'node-b': ['--early_plugin_load=keyring_file.so', '--loose-keyring-file-data=/var/lib/mysql-keyring/keyring',
+                        '--keyring_file_data=/srv/keyring']}),
+    # MariaDB's file_key_management: a secret option is compared by digest and never shown; the key
+    # file's content is compared too.
+    'mariadb': ({},
+                {'node-a': ['--plugin-load-add=file_key_management', '--file_key_management_filename=@TMP@/key-a',
+                            '--file-key-management-filekey=secret-a'],
+                 'node-b': ['--plugin_load_add=file_key_management', '--file_key_management_filename=@TMP@/key-b',
+                            '--loose-file-key-management-filekey=secret-b']}),
+    'pxc_same': ({'galera_tls_flavor': 'pxc'},
+                 {'node-a': ['--early-plugin-load=keyring_file.so', '--keyring_file_data=/k'],
+                  'node-b': ['--early_plugin_load=keyring_file.so', '--keyring-file-data=/k']}),
+    'no_keyring_rsync': ({'galera_tls_flavor': 'pxc', 'galera_tls_sst_method': 'rsync',
+                          'galera_tls_sst_encryption_required': False},
+                         {'node-a': ['--innodb_buffer_pool_size=1G'], 'node-b': []}),
+}
+
+
+def _keyring_play(tmp, case, over):
+    out = tmp / ('keyring-' + case)
+    out.mkdir()
+    over = dict(over, galera_tls_cluster_group='keyring_pair')
+    return {'name': 'Keyring %s' % case, 'hosts': 'keyring_pair', 'gather_facts': False,
+            'vars_files': _vars_files(tmp, 'keyring-' + case, over),
+            'tasks': [
+                {'ansible.builtin.set_fact': {'__galera_tls_flavor': "{{ __galera_tls_flavors[galera_tls_flavor] | combine("
+                                                                     "{'print_defaults': ['printf', '%%s\\n'] + unit_keyring['%s']}) }}" % case}},
+                {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / 'preflight_keyring.yml')},
+                {'ansible.builtin.copy': {'dest': '%s/{{ inventory_hostname }}.json' % out, 'mode': '0644',
+                                          'content': '{{ __galera_tls_keyring_problems | to_json }}'}}]}
 
 
 def _collections_path():
@@ -166,10 +221,19 @@ def run(tmp_path_factory):
     plays = [_render_play(tmp, name, over, current) for name, (over, current) in RENDER.items()]
     plays += [_check_play(tmp, name, over, task_file) for name, (over, task_file, _message) in REFUSE.items()]
     plays += [_check_play(tmp, 'accept-' + name, over, task_file) for name, (over, task_file) in ACCEPT.items()]
+    plays += [_keyring_play(tmp, case, over) for case, (over, _options) in KEYRING.items()]
     playbook = tmp / 'playbook.json'
     playbook.write_text(json.dumps(plays))
     inventory = tmp / 'inventory.ini'
     inventory.write_text('[galera]\nlocalhost ansible_connection=local galera_tls_node_address=10.0.0.11 ansible_python_interpreter=%s\n' % sys.executable)
+    (tmp / 'key-a').write_text('1;aa\n')
+    (tmp / 'key-b').write_text('1;bb\n')
+    pair = {'keyring_pair': {'hosts': {
+        host: {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+               'unit_keyring': {case: [o.replace('@TMP@', str(tmp)) for o in options[host]]
+                                for case, (_over, options) in KEYRING.items()}}
+        for host in ('node-a', 'node-b')}}}
+    (tmp / 'pair.json').write_text(json.dumps(pair))
     env = {
         'ANSIBLE_COLLECTIONS_PATH': _collections_path(),
         'ANSIBLE_LOCAL_TEMP': str(tmp / 'ansible-tmp'),
@@ -177,7 +241,7 @@ def run(tmp_path_factory):
         'ANSIBLE_NOCOLOR': '1',
         'PATH': '/usr/bin:/bin',
     }
-    proc = subprocess.run([str(PLAYBOOK_BIN), '-i', str(inventory), str(playbook)], env=env,
+    proc = subprocess.run([str(PLAYBOOK_BIN), '-i', str(inventory), '-i', str(tmp / 'pair.json'), str(playbook)], env=env,
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
     return tmp
@@ -315,17 +379,95 @@ def test_pxc_manual(run):
     assert _opt(options, 'sst', 'ssl-key') == '/etc/dbtls/tls/sst.key'
 
 
-def test_pxc_datadir_lookup(run):
+def test_pxc_datadir_adopted(run):
     server = _cnf(run, 'pxc_datadir', 'server')
-    # No ssl-* in [mysqld]: PXC falls back to the datadir files; the clients and SST name them.
-    assert _opt(server, 'mysqld', 'ssl-ca') is None
-    assert _opt(server, 'mysqld', 'ssl-cert') is None
+    # Adopted: [mysqld] names the datadir files PXC would look up anyway; clients and SST use them.
+    assert _opt(server, 'mysqld', 'ssl-ca') == '/var/lib/mysql/ca.pem'
+    assert _opt(server, 'mysqld', 'ssl-cert') == '/var/lib/mysql/server-cert.pem'
+    assert _opt(server, 'mysqld', 'ssl-key') == '/var/lib/mysql/server-key.pem'
     assert _opt(server, 'mysqld', 'pxc-encrypt-cluster-traffic') == 'ON'
     assert _opt(server, 'mysqld', 'wsrep_provider_options') == 'gcs.fc_limit=64'
     options = _cnf(run, 'pxc_datadir', 'options')
     assert _opt(options, 'client', 'ssl-ca') == '/var/lib/mysql/ca.pem'
     assert _opt(options, 'sst', 'tcert') == '/var/lib/mysql/server-cert.pem'
     assert _opt(options, 'sst', 'tkey') == '/var/lib/mysql/server-key.pem'
+
+
+def test_adopt_wins_over_the_role_paths(run):
+    # PXC with the pki role's default paths set: adopt still points everything at the datadir.
+    server = _cnf(run, 'pxc_adopt', 'server')
+    assert _opt(server, 'mysqld', 'ssl-ca') == '/data/mysql/ca.pem'
+    assert _opt(server, 'mysqld', 'ssl-key') == '/data/mysql/server-key.pem'
+    assert 'adopted' in server
+    options = _cnf(run, 'pxc_adopt', 'options')
+    assert _opt(options, 'client', 'ssl-cert') == '/data/mysql/server-cert.pem'
+    assert _opt(options, 'sst', 'tca') == '/data/mysql/ca.pem'
+    # MariaDB does not look in the datadir by itself: adopt names the files in [mysqld] and
+    # replication uses them too.
+    server = _cnf(run, 'mariadb_adopt', 'server')
+    assert _opt(server, 'mysqld', 'ssl-cert') == '/var/lib/mysql/server-cert.pem'
+    assert wsrep.parse_dict(_opt(server, 'mysqld', 'wsrep_provider_options'))['socket.ssl_ca'] == '/var/lib/mysql/ca.pem'
+    assert _opt(_cnf(run, 'mariadb_adopt', 'options'), 'sst', 'tkey') == '/var/lib/mysql/server-key.pem'
+
+
+def test_replace_is_the_default_and_keeps_the_role_files(run):
+    server = _cnf(run, 'pxc_automatic', 'server')
+    assert _opt(server, 'mysqld', 'ssl-ca') == '/etc/dbtls/tls/ca-bundle.pem'
+    assert 'adopted' not in server
+
+
+@pytest.mark.parametrize('case, dhparams', [
+    ('mariadb', '/var/lib/mysql/dhparams.pem'),
+    ('pxc_automatic', '/var/lib/mysql/dhparams.pem'),
+    ('pxc_manual', '/var/lib/mysql/dhparams.pem'),
+    ('pxc_adopt', '/data/mysql/dhparams.pem'),
+    # mysqldump (a client connection) and rsync do not run socat with OpenSSL.
+    ('mariadb_mysqldump', None),
+    ('mariadb_rsync_allowed', None),
+])
+def test_sst_dhparams(run, case, dhparams):
+    assert _opt(_cnf(run, case, 'options'), 'sst', 'ssl-dhparams') == dhparams
+
+
+# RFC 7919, appendix A.1 (ffdhe2048): the prime, generator 2.
+FFDHE2048_P = int(
+    'FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695A9E13641146433FBCC939DCE249B3EF9'
+    '7D2FE363630C75D8F681B202AEC4617AD3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935'
+    '984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797ABC0AB182B324FB61D108A94BB2C8E3FB'
+    'B96ADAB760D7F4681D4F42A3DE394DF4AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61'
+    '9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005C58EF1837D1683B2C6F34A26C1B2EFFA'
+    '886B423861285C97FFFFFFFFFFFFFFFF', 16)
+
+
+def _der_integers(der):
+    """The INTEGERs of a DER SEQUENCE of INTEGERs (PKCS#3 DHParameter), without a crypto library."""
+    def length(data, pos):
+        first = data[pos]
+        if first < 0x80:
+            return first, pos + 1
+        count = first & 0x7F
+        return int.from_bytes(data[pos + 1:pos + 1 + count], 'big'), pos + 1 + count
+    assert der[0] == 0x30
+    size, pos = length(der, 1)
+    end = pos + size
+    out = []
+    while pos < end:
+        assert der[pos] == 0x02
+        size, pos = length(der, pos + 1)
+        out.append(int.from_bytes(der[pos:pos + size], 'big'))
+        pos += size
+    return out
+
+
+def test_shipped_dhparams_are_rfc7919_ffdhe2048():
+    import base64
+    text = (ROLE / 'files' / 'dhparams-ffdhe2048.pem').read_text()
+    body = ''.join(line for line in text.splitlines() if not line.startswith('-----'))
+    assert text.startswith('-----BEGIN DH PARAMETERS-----')
+    prime, generator = _der_integers(base64.b64decode(body))
+    assert prime == FFDHE2048_P
+    assert prime.bit_length() == 2048
+    assert generator == 2
 
 
 @pytest.mark.parametrize('case', sorted(REFUSE))
@@ -345,3 +487,42 @@ def test_accepted(run, case):
     refused = run / ('accept-' + case) / 'refused'
     assert not refused.exists(), refused.read_text() if refused.exists() else ''
     assert (run / ('accept-' + case) / 'accepted').exists()
+
+
+def _keyring(run, case, host):
+    return json.loads((run / ('keyring-' + case) / ('%s.json' % host)).read_text())
+
+
+def test_keyring_pxc_difference_named_on_the_node_that_differs(run):
+    # node-b's last keyring_file_data wins over its earlier loose- one; early-plugin-load is spelled
+    # with underscores there and is still the same option and value.
+    assert _keyring(run, 'pxc', 'node-b')[0] == (
+        "keyring settings differ from node-a's: only here: keyring-file-data=/srv/keyring; only on node-a: "
+        "keyring-file-data=/var/lib/mysql-keyring/keyring (every node needs the same keyring settings and keys)")
+    # A keyring makes SST encryption mandatory, even where unencrypted SST was allowed.
+    for host in ('node-a', 'node-b'):
+        problems = _keyring(run, 'pxc', host)
+        assert problems[-1].startswith('a keyring is configured (node-a, node-b), so SST must be encrypted, but the SST '
+                                       'method rsync sends the data unencrypted')
+        assert 'use xtrabackup-v2' in problems[-1]
+    assert len(_keyring(run, 'pxc', 'node-a')) == 1
+
+
+def test_keyring_mariadb_secret_hidden_and_key_file_content_compared(run):
+    problems = _keyring(run, 'mariadb', 'node-b')
+    assert len(problems) == 1
+    message = problems[0]
+    assert message.startswith("keyring settings differ from node-a's: only here: ")
+    assert 'file-key-management-filename=%s/key-b' % run in message
+    assert 'content of %s/key-b' % run in message
+    assert 'content of %s/key-a' % run in message
+    # The filekey differs: named, its value never shown.
+    assert message.count('file-key-management-filekey=(value hidden)') == 2
+    assert 'secret-a' not in message and 'secret-b' not in message
+    assert _keyring(run, 'mariadb', 'node-a') == []
+
+
+@pytest.mark.parametrize('case', ['pxc_same', 'no_keyring_rsync'])
+def test_keyring_accepted(run, case):
+    for host in ('node-a', 'node-b'):
+        assert _keyring(run, case, host) == []
