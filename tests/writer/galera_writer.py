@@ -69,9 +69,17 @@ def _tls_context() -> ssl.SSLContext:
 def _connect(args, host: str, timeout: float):
     with open(args.password_file, encoding='utf-8') as handle:
         password = handle.read().strip()
+    # --tls preferred (enable_tls starts from a plaintext cluster): no ssl argument, so PyMySQL
+    # uses TLS when the server offers it and plaintext otherwise.
+    tls = {'ssl': _tls_context()} if getattr(args, 'tls', 'required') == 'required' else {}
     return pymysql.connect(host=host, port=args.port, user=args.user, password=password,
-                           ssl=_tls_context(), connect_timeout=timeout, read_timeout=timeout,
+                           connect_timeout=timeout, read_timeout=timeout, **tls,
                            write_timeout=timeout, autocommit=True)
+
+
+def _read(path: str) -> str:
+    with open(path, encoding='utf-8', errors='replace') as handle:
+        return handle.read()
 
 
 def _paths(state: str) -> dict:
@@ -95,7 +103,7 @@ def run(args) -> int:
     attempts = failed = failovers = 0
     per_host = {h: 0 for h in hosts}
     errors: dict[str, int] = {}
-    acked_file = open(paths['acked.txt'], 'w', encoding='utf-8')
+    acked_file = open(paths['acked.txt'], 'w', encoding='utf-8')  # pylint: disable=consider-using-with
     started = time.monotonic()
     last_ack = None
     max_gap = 0.0
@@ -173,7 +181,7 @@ def start(args) -> int:
     os.makedirs(args.state, mode=0o700, exist_ok=True)
     if os.path.exists(paths['pid']):
         try:
-            os.kill(int(open(paths['pid'], encoding='utf-8').read()), 0)
+            os.kill(int(_read(paths['pid'])), 0)
             print(f'a writer already runs for {args.state}', file=sys.stderr)
             return 1
         except (OSError, ValueError):
@@ -184,7 +192,7 @@ def start(args) -> int:
     argv = [sys.executable, os.path.abspath(__file__), 'run', '--state', args.state,
             '--user', args.user, '--password-file', args.password_file, '--port', str(args.port),
             '--database', args.database, '--interval', str(args.interval),
-            '--timeout', str(args.timeout)]
+            '--timeout', str(args.timeout), '--tls', args.tls]
     for host in args.host:
         argv += ['--host', host]
     with open(paths['writer.log'], 'ab') as log:
@@ -198,13 +206,13 @@ def start(args) -> int:
     while time.monotonic() < deadline:
         if os.path.exists(paths['ready']):
             print(json.dumps({'started': True, 'pid': proc.pid,
-                              'run': open(paths['ready'], encoding='utf-8').read().strip()}))
+                              'run': _read(paths['ready']).strip()}))
             return 0
         if proc.poll() is not None:
             break
         time.sleep(0.1)
     proc.terminate()
-    tail = open(paths['writer.log'], encoding='utf-8', errors='replace').read()[-2000:]
+    tail = _read(paths['writer.log'])[-2000:]
     print(f'the writer had no write acknowledged within {args.ready_timeout} s: {tail}', file=sys.stderr)
     return 1
 
@@ -212,7 +220,7 @@ def start(args) -> int:
 def stop(args) -> int:
     paths = _paths(args.state)
     try:
-        pid = int(open(paths['pid'], encoding='utf-8').read())
+        pid = int(_read(paths['pid']))
     except (OSError, ValueError):
         print(f'no writer pid in {paths["pid"]}', file=sys.stderr)
         return 1
@@ -238,7 +246,7 @@ def stop(args) -> int:
     if not os.path.exists(paths['report.json']):
         print('the writer stopped without a report; see ' + paths['writer.log'], file=sys.stderr)
         return 1
-    print(open(paths['report.json'], encoding='utf-8').read())
+    print(_read(paths['report.json']))
     return 0
 
 
@@ -288,6 +296,8 @@ def main(argv=None) -> int:
     parser.add_argument('--interval', type=float, default=0.05, help='seconds between two attempts')
     parser.add_argument('--timeout', type=float, default=3.0, help='connect/read/write timeout per attempt')
     parser.add_argument('--ready-timeout', type=float, default=60.0)
+    parser.add_argument('--tls', choices=['required', 'preferred'], default='required',
+                        help='required: always TLS; preferred: TLS when the server offers it (plaintext clusters)')
     parser.add_argument('--run', default='', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.command in ('start', 'verify', 'run'):
