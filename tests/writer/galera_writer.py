@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026, dbtls.transport maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -155,7 +154,7 @@ def run(args) -> int:
             next_at = time.monotonic()
     acked_file.close()
     with open(paths['acked.txt'], encoding='utf-8') as handle:
-        acknowledged = sum(1 for _ in handle)
+        acknowledged = sum(1 for _line in handle)
     report = {
         'run': run_id,
         'hosts': hosts,
@@ -238,7 +237,7 @@ def stop(args) -> int:
         if os.path.exists(paths['report.json']):
             break
         time.sleep(0.1)
-    for _ in range(100):
+    for _attempt in range(100):
         if os.path.exists(paths['report.json']):
             break
         time.sleep(0.1)
