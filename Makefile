@@ -1,5 +1,5 @@
 # Entry points. Both set up everything they need on a fresh Debian 12 machine (as root).
-.PHONY: demo demo-clean test prepare lint units sanity bench
+.PHONY: demo demo-clean test prepare lint units sanity bench bench-tls
 
 demo:        ## a two-node MariaDB Galera cluster + a Vitess host in containers, TLS everywhere
 	bash playbooks/demo/demo up
@@ -17,3 +17,8 @@ BENCH_HOSTS ?= 10,50
 bench:       ## time the PKI against community.crypto, cold and rerun (benchmarks/README.md); BENCH_HOSTS=2 for a quick run
 	bash tests/testbed/prepare
 	bash benchmarks/run --hosts $(BENCH_HOSTS)
+
+BENCH_TLS_ARGS ?=
+bench-tls:   ## cost of TLS on a 2-node Galera cluster: commits/s, p99, replication/client TLS off/on (benchmarks/tls_overhead); BENCH_TLS_ARGS='--rounds 1'
+	bash tests/testbed/prepare
+	bash benchmarks/tls_overhead/run $(BENCH_TLS_ARGS)
