@@ -103,6 +103,7 @@ options:
         O(usage), O(key_type), O(key_size), O(curve), O(owner), O(group), O(key_mode), O(cert_mode),
         O(certificate) and O(chain); an option an item leaves out is taken from the top level.
       - Items without O(certificate) are prepared (key and CSR), items with it are installed.
+      - Paths in items must be absolute (they are not expanded like O(key_path)).
     type: list
     elements: dict
 extends_documentation_fragment:
@@ -445,8 +446,10 @@ def _items(params: dict) -> list:
             if not item.get(name):
                 raise pki.PKIError(f'certificates[{number}]: {name} is required')
         for name in ('key_path', 'cert_path'):
-            item[name] = os.path.expanduser(str(item[name]))     # as type=path does at the top level
-            path = os.path.abspath(item[name])
+            # Items are not expanded like type=path options (no ~): the action sends absolute paths.
+            if not os.path.isabs(str(item[name])):
+                raise pki.PKIError(f'certificates[{number}]: {name} {item[name]} must be an absolute path')
+            path = os.path.normpath(item[name])
             if path in seen:
                 raise pki.PKIError(f'certificates[{number}]: {name} {item[name]} is already used by '
                                    f'certificates[{seen[path]}]')
