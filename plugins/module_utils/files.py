@@ -104,6 +104,14 @@ def read_file(path: str, max_size: int = 10 * 1024 * 1024) -> bytes | None:
     return data
 
 
+def read_required(path: str, option: str) -> bytes:
+    """The content of ``path``; a missing file is an error naming it and the option it came from."""
+    data = read_file(path)
+    if data is None:
+        raise FilesError(f'{path}: no such file ({option})')
+    return data
+
+
 def attribute_changes(path: str, mode: int | None, owner: t.Any = None, group: t.Any = None) -> dict:
     """{'mode': (have, want), 'owner': ..., 'group': ...} for the attributes that differ."""
     st = os.stat(path)

@@ -150,13 +150,6 @@ from ansible_collections.dbtls.transport.plugins.module_utils import module_runn
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
 
-def _read_required(path: str, what: str) -> bytes:
-    data = files.read_file(path)
-    if data is None:
-        raise files.FilesError(f'{path}: no such file ({what})')
-    return data
-
-
 def _entries(revoked: list, ca_cert, ca_cert_path: str) -> list:
     entries = []
     for number, item in enumerate(revoked or [], start=1):
@@ -166,7 +159,7 @@ def _entries(revoked: list, ca_cert, ca_cert_path: str) -> list:
         if (serial is None) == (not cert_path):
             raise pki.PKIError(f'{source}: give exactly one of serial and cert_path')
         if cert_path:
-            cert = pki.load_certificate(_read_required(cert_path, source), cert_path)
+            cert = pki.load_certificate(files.read_required(cert_path, source), cert_path)
             mismatch = pki.issuer_mismatch(cert, ca_cert)
             if mismatch:
                 raise pki.PKIError(f'{cert_path}: not issued by the CA {ca_cert_path} ({mismatch})')
@@ -190,10 +183,10 @@ def ensure_crl(params: dict, check_mode: bool = False, now=None) -> dict:
                            f'next_update_days ({next_update_days})')
 
     ca_cert_path, ca_key_path = params['ca_cert_path'], params['ca_key_path']
-    ca_cert = pki.load_certificate(_read_required(ca_cert_path, 'ca_cert_path'), ca_cert_path)
+    ca_cert = pki.load_certificate(files.read_required(ca_cert_path, 'ca_cert_path'), ca_cert_path)
     if not pki.is_ca(ca_cert):
         raise pki.PKIError(f'{ca_cert_path}: not a CA certificate')
-    ca_key = pki.load_private_key(_read_required(ca_key_path, 'ca_key_path'), ca_key_path,
+    ca_key = pki.load_private_key(files.read_required(ca_key_path, 'ca_key_path'), ca_key_path,
                                   params.get('ca_key_passphrase'))
     pki.check_key_matches_certificate(ca_key, ca_cert, ca_key_path, ca_cert_path)
 

@@ -109,13 +109,6 @@ from ansible_collections.dbtls.transport.plugins.module_utils import module_runn
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
 
-def _read(path: str, option: str) -> bytes:
-    data = files.read_file(path)
-    if data is None:
-        raise files.FilesError(f'{path}: no such file ({option})')
-    return data
-
-
 def ensure_pkcs12(params: dict, check_mode: bool = False) -> dict:
     dest = params['dest']
     mode = files.parse_mode(params.get('mode', '0600'), 'mode')
@@ -128,13 +121,13 @@ def ensure_pkcs12(params: dict, check_mode: bool = False) -> dict:
     if not passphrase:
         raise pki.PKIError('passphrase: a non-empty passphrase is required for a PKCS#12 file')
 
-    key = pki.load_private_key(_read(params['key_path'], 'key_path'), params['key_path'])
-    certs = pki.load_certificates(_read(params['cert_path'], 'cert_path'), params['cert_path'])
+    key = pki.load_private_key(files.read_required(params['key_path'], 'key_path'), params['key_path'])
+    certs = pki.load_certificates(files.read_required(params['cert_path'], 'cert_path'), params['cert_path'])
     leaf, cas = certs[0], list(certs[1:])
     pki.check_key_matches_certificate(key, leaf, params['key_path'], params['cert_path'])
     if params.get('ca_path'):
         seen = {c.fingerprint(pki.hashes.SHA256()) for c in cas}
-        for cert in pki.load_certificates(_read(params['ca_path'], 'ca_path'), params['ca_path']):
+        for cert in pki.load_certificates(files.read_required(params['ca_path'], 'ca_path'), params['ca_path']):
             if cert.fingerprint(pki.hashes.SHA256()) not in seen:
                 cas.append(cert)
     name = params.get('friendly_name') or pki.common_name_of(leaf) or 'client'
