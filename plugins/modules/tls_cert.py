@@ -17,6 +17,11 @@ description:
   - The CA certificate and key are read B(on the controller), in memory only (never written to a temp
     file, never sent to a host). The CSR's self-signature, subject and SANs are checked before it is
     signed; only the certificate travels back to the host.
+  - 'The certificate is installed with one shell command on the host (become applies): it is sent to
+    the remote temp dir, written with C(install) beside its destination with its final mode, owner
+    and group, renamed into place with C(mv -f) (atomic: same directory), and its SHA-256 compared on
+    the controller with the bytes that were verified. Hosts without C(install), and a key replaced
+    because O(key_type) changed, use a second M(dbtls.transport.tls_keypair) run instead.'
   - Idempotent. A certificate is issued only when one of these holds, and RV(reasons) says which -
     it is missing; the host's key changed (or was replaced because O(key_type) changed); its CN,
     SANs (compared as a set) or usage differ from the task; it was issued by another CA (issuer
@@ -51,7 +56,7 @@ requirements:
 attributes:
   action:
     support: full
-    description: Runs on the controller and calls M(dbtls.transport.tls_keypair) on the target.
+    description: Runs on the controller, calls M(dbtls.transport.tls_keypair) on the target and installs certificates with a shell command.
   check_mode:
     support: full
     description: Reports whether a certificate would be issued and why; nothing is generated, signed or written.
@@ -149,9 +154,10 @@ options:
       - Several certificates of the host in one task, instead of O(key_path), O(cert_path) and
         O(common_name). They share the CA, O(key_type), O(valid_days) and O(renew_before_days); the
         other options below default to the top-level ones.
-      - 'Faster: one M(dbtls.transport.tls_keypair) run on the host returns every CSR and one more
-        installs every certificate that is due, instead of two runs per certificate (a module run
-        costs far more than signing). A later run with nothing due is one module run per host.'
+      - 'Faster: one M(dbtls.transport.tls_keypair) run on the host returns every CSR and one shell
+        command installs every certificate that is due, instead of two module runs per certificate
+        (a module run costs far more than signing). A later run with nothing due is one module run
+        per host.'
     type: list
     elements: dict
     suboptions:
@@ -272,7 +278,7 @@ EXAMPLES = r'''
     group: mysql
     key_mode: "0640"
 
-- name: All of a host's certificates in one task (two module runs on the host when issuing, one after)
+- name: All of a host's certificates in one task (one module run on the host, plus one shell command when issuing)
   dbtls.transport.tls_cert:
     ca_cert_path: /srv/pki/ca.crt
     ca_key_path: /srv/pki/ca.key
@@ -309,10 +315,12 @@ key_generated:
   type: bool
 verified:
   description:
-    - Whether the certificate on the target, as read from its file after this task, passed the
-      checks that decide a reissue (the host's key, CN, SANs, usage, signed by this CA, not expired).
-    - A certificate that fails them after it was installed fails the task. False in check mode when a
-      certificate would be issued.
+    - Whether the certificate on the target after this task passed the checks that decide a reissue
+      (the host's key, CN, SANs, usage, signed by this CA, not expired). A certificate installed by
+      this task is checked on the bytes sent, and the file on the host must hold exactly those bytes
+      (SHA-256); a certificate found in place is checked as read from its file.
+    - A certificate that fails them after it was installed fails the task, so without check mode a
+      task that succeeds has C(verified=true). False in check mode when a certificate would be issued.
   returned: always
   type: bool
 results:

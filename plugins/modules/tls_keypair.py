@@ -23,8 +23,9 @@ description:
     certificate on disk always match.
   - Files are written atomically with their final owner, group and mode from the start.
   - With O(certificates), does the same for several key pairs in one module run (the action plugin
-    uses this for all certificates of a host, so a host costs one or two module runs, not two per
-    certificate). Every item's options are checked before any file is written.
+    uses this for all certificates of a host, so a host costs one module run, not two per
+    certificate; it installs the certificates with a shell command). Every item's options are
+    checked before any file is written.
 version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
@@ -171,6 +172,12 @@ key_pending:
   description: Whether the CSR belongs to a new key kept as C(<key_path>.new) until its certificate is installed.
   returned: always
   type: bool
+cert_stat:
+  description:
+    - Owner (uid), group (gid) and mode (an int) of the file at O(cert_path), so that a caller that
+      replaces it can keep them.
+  returned: without O(certificate), when O(cert_path) exists
+  type: dict
 key_promoted:
   description: Whether a pending C(<key_path>.new) key replaced the old key together with its certificate.
   returned: with O(certificate)
@@ -291,6 +298,15 @@ def prepare(params: dict, check_mode: bool = False) -> dict:
     }
     if attributes:
         result['attributes_changed'] = attributes
+    if cert_data is not None:
+        # For the tls_cert action, which installs a new certificate with a shell command: it keeps
+        # the current file's owner and group (and mode, without cert_mode), as install() does.
+        try:
+            st = os.stat(s['cert_path'])
+        except OSError:
+            pass
+        else:
+            result['cert_stat'] = {'uid': st.st_uid, 'gid': st.st_gid, 'mode': st.st_mode & 0o7777}
     return result
 
 

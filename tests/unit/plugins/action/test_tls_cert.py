@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from unittest import mock
 
 import pytest
 
-from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule
+from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule, install_command
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
 from ansible_collections.dbtls.transport.plugins.modules import tls_keypair
 
@@ -45,6 +47,12 @@ class Target:
 
     def __init__(self):
         self.calls = []
+        self.commands = []      # shell commands run on the host
+        self.sent = []          # (remote path, bytes) transferred
+        self.outputs = []       # their stdout
+        self.tmpdirs = []
+        self.shell_tamper = None
+        self.path = None
         self.tamper = None
 
     def execute(self, check_mode):
@@ -59,6 +67,40 @@ class Target:
                 result = self.tamper(result)
             return json.loads(json.dumps(result))      # what travels is JSON
         return _execute_module
+
+    def attach(self, action, check_mode):
+        """The connection: tls_keypair in-process, and the shell command that installs certificates
+        run by /bin/sh on real files (the remote temp dir is a local one)."""
+        action._execute_module = self.execute(check_mode)
+        shell = action._connection._shell
+        shell.tmpdir = None
+        shell.join_path = posixpath.join
+
+        def make_tmp_path(remote_user=None):
+            shell.tmpdir = tempfile.mkdtemp(prefix='ansible-tmp-dbtls-')
+            self.tmpdirs.append(shell.tmpdir)
+            return shell.tmpdir
+
+        def transfer_data(remote_path, data):
+            self.sent.append((remote_path, data if isinstance(data, bytes) else data.encode()))
+            Path(remote_path).write_bytes(self.sent[-1][1])
+            return remote_path
+
+        def low_level(cmd, sudoable=True, **_kw):
+            self.commands.append(cmd)
+            if self.shell_tamper:
+                cmd = self.shell_tamper(cmd)
+            proc = subprocess.run(['/bin/sh', '-c', cmd], capture_output=True, text=True, check=False,
+                                  env=dict(os.environ, PATH=self.path or os.environ.get('PATH', '')))
+            self.outputs.append(proc.stdout)
+            return {'rc': proc.returncode, 'stdout': proc.stdout, 'stderr': proc.stderr}
+
+        action._make_tmp_path = make_tmp_path
+        action._transfer_data = transfer_data
+        action._fixup_perms2 = lambda paths, remote_user=None, execute=True: paths
+        action._is_become_unprivileged = lambda: False
+        action._should_remove_tmp_path = lambda path: True
+        action._low_level_execute_command = low_level
 
 
 @pytest.fixture
@@ -96,9 +138,8 @@ def run_action(args, check_mode=False, diff=True, target=None):
     task.async_val = 0
     task.action = 'dbtls.transport.tls_cert'
     connection = mock.MagicMock()
-    connection._shell.tmpdir = '/nonexistent-remote-tmp'
     action = ActionModule(task, connection, mock.MagicMock(), loader=None, templar=None, shared_loader_obj=None)
-    action._execute_module = target.execute(check_mode)
+    target.attach(action, check_mode)
     result = action.run(task_vars={'inventory_hostname': 'db1'})
     return result, target
 
@@ -114,7 +155,11 @@ def test_check_apply_check_apply(ca, host):
 
     applied, target = run_action(args)
     assert applied['changed'] is True and applied['reasons'] == ['missing']
-    assert len(target.calls) == 2 and 'certificate' in target.calls[1]
+    # One tls_keypair run (key, CSR), then one shell command installs the certificate.
+    assert len(target.calls) == 1 and len(target.commands) == 1
+    assert [data for _path, data in target.sent] == [(host / 'peer.crt').read_bytes()]
+    assert target.tmpdirs and not any(os.path.exists(d) for d in target.tmpdirs)   # temp dir removed
+    assert sorted(os.listdir(host)) == ['peer.crt', 'peer.key']                      # no temp file left
     cert = pki.load_certificate((host / 'peer.crt').read_bytes(), 'peer.crt')
     assert applied['fingerprint_sha256'] == pki.fingerprint_sha256(cert)
     assert applied['serial'] == cert.serial_number
@@ -298,9 +343,9 @@ def test_batch_two_runs_cold_one_run_after(ca, host):
 
     applied, target = run_action(args)
     assert applied['changed'] is True and applied['verified'] is True, applied
-    assert len(target.calls) == 2                      # one run for both CSRs, one for both installs
-    assert [len(call['certificates']) for call in target.calls] == [2, 2]
-    assert all('certificate' in item for item in target.calls[1]['certificates'])
+    assert len(target.calls) == 1                      # one run for both CSRs
+    assert len(target.commands) == 1 and len(target.sent) == 2     # one shell command installs both
+    assert [len(call['certificates']) for call in target.calls] == [2]
     for name, usage, mode, cn in (('peer', 'peer', 0o640, 'db1'), ('client-app', 'client', 0o600, 'app')):
         cert = pki.load_certificate((host / f'{name}.crt').read_bytes(), name)
         key = pki.load_private_key((host / f'{name}.key').read_bytes(), name)
@@ -315,14 +360,15 @@ def test_batch_two_runs_cold_one_run_after(ca, host):
         again, target = run_action(args, check_mode=check_mode)
         assert again['changed'] is False and again['verified'] is True, again
         assert len(target.calls) == 1 and [r['reasons'] for r in again['results']] == [[], []]
+        assert target.commands == [] and target.sent == []
     assert snapshot(host) == state
 
     # Only the certificate that is due travels back.
     args['certificates'][1]['common_name'] = 'app2'
     one, target = run_action(args)
     assert [r['changed'] for r in one['results']] == [False, True]
-    assert len(target.calls) == 2 and len(target.calls[1]['certificates']) == 1
-    assert target.calls[1]['certificates'][0]['cert_path'] == str(host / 'client-app.crt')
+    assert len(target.calls) == 1 and len(target.sent) == 1
+    assert target.sent[0][1] == (host / 'client-app.crt').read_bytes()
 
 
 def test_batch_bad_item_changes_nothing(ca, host):
@@ -352,11 +398,124 @@ def test_a_certificate_that_does_not_verify_on_the_host_fails_the_task(ca, host)
     other_key = pki.generate_private_key('ecdsa')
     other_csr = pki.build_csr(other_key, pki.leaf_spec('db1', SANS, 'peer'))
     foreign = pki.certificate_pem(pki.sign_leaf(other_csr, pki.leaf_spec('db1', SANS, 'peer'), ca['cert'],
-                                                ca['key'])).decode()
+                                                ca['key']))
     target = Target()
-    target.tamper = lambda result: dict(result, certificate=foreign) if 'installed' in result else result
+
+    def swap(cmd):      # something on the host replaces the file sent before it is installed
+        for path, _data in target.sent:
+            Path(path).write_bytes(foreign)
+        return cmd
+    target.shell_tamper = swap
+    result, target = run_action(args, target=target)
+    assert result['failed'] is True, result
+    assert result['msg'].startswith(f'db1:{host / "peer.crt"}: the installed file is not the certificate that was sent')
+
+    # The fallback through tls_keypair reads the file back; the controller verifies what it read.
+    target = Target()
+    target.path = _path_without('install')
+    target.tamper = lambda result: dict(result, certificate=foreign.decode()) if 'installed' in result else result
     result, target = run_action(args, target=target)
     assert result['failed'] is True and 'does not verify after it was installed: key changed' in result['msg'], result
+
+
+def test_a_signed_certificate_that_does_not_verify_is_not_sent(ca, host, monkeypatch):
+    args = task_args(ca, host)
+    other_csr = pki.build_csr(pki.generate_private_key('ecdsa'), pki.leaf_spec('db1', SANS, 'peer'))
+    real_sign = pki.sign_leaf
+    monkeypatch.setattr(pki, 'sign_leaf', lambda _csr, *a, **k: real_sign(other_csr, *a, **k))
+    result, target = run_action(args)
+    assert result['failed'] is True, result
+    assert result['msg'].startswith(f'db1:{host / "peer.crt"}: the certificate does not verify, nothing was '
+                                    'installed: key changed'), result['msg']
+    assert target.commands == [] and target.sent == [] and not (host / 'peer.crt').exists()
+
+
+def _path_without(*names) -> str:
+    """A PATH with the usual tools but not ``names`` (a directory of symlinks)."""
+    directory = tempfile.mkdtemp(prefix='dbtls-path-')
+    for tool in ('sh', 'install', 'mv', 'rm', 'cmp', 'sha256sum', 'cat'):
+        found = shutil.which(tool)
+        if found and tool not in names:
+            os.symlink(found, os.path.join(directory, tool))
+    return directory
+
+
+def test_install_command_quotes_every_path_and_sets_mode_owner_group():
+    cmd = install_command([("/tmp/x y/dbtls-cert-0.pem", "/etc/it's here/peer.crt", 0o644, 'mysql', '0')],
+                          remove_dir="/tmp/x y")
+    assert "-- '/tmp/x y/dbtls-cert-0.pem' '/etc/it'\"'\"'s here/." in cmd
+    assert "install -m 0644 -o mysql -g 0 -- " in cmd
+    assert "mv -f -- '/etc/it'\"'\"'s here/.peer.crt." in cmd and ".tmp' '/etc/it'\"'\"'s here/peer.crt'" in cmd
+    assert "rm -rf -- '/tmp/x y'" in cmd
+    assert 'rm -rf' not in install_command([('/t/a', '/d/b', 0o644, None, None)])
+    assert ' -o ' not in install_command([('/t/a', '/d/b', 0o644, None, None)])
+
+
+@pytest.mark.parametrize('missing', [(), ('sha256sum',)])
+def test_shell_install_with_and_without_sha256sum_keeps_owner_group_and_mode(ca, host, missing):
+    args = task_args(ca, host, cert_mode='0640')
+    run_action(args)
+    cert = host / 'peer.crt'
+    if os.geteuid() == 0:
+        os.chown(cert, 4321, 4322)
+    target = Target()
+    target.path = _path_without(*missing)
+    result, target = run_action(dict(args, common_name='db1-renamed'), target=target)
+    assert result['changed'] is True and result['verified'] is True and len(target.calls) == 1, result
+    # The installed file is compared with what was sent: by SHA-256 on the controller, else by cmp.
+    assert ('DBTLS-SAME 0' if missing else 'DBTLS-SHA256 0 ') in target.outputs[0]
+    assert pki.common_name_of(pki.load_certificate(cert.read_bytes(), 'c')) == 'db1-renamed'
+    st = os.stat(cert)
+    assert stat.S_IMODE(st.st_mode) == 0o640
+    if os.geteuid() == 0:
+        assert (st.st_uid, st.st_gid) == (4321, 4322)      # owner and group not given: kept
+    assert sorted(os.listdir(host)) == ['peer.crt', 'peer.key']
+
+
+def test_without_install_tls_keypair_writes_the_certificates(ca, host):
+    target = Target()
+    target.path = _path_without('install')
+    result, target = run_action(batch_args(ca, host), target=target)
+    assert result['changed'] is True and result['verified'] is True, result
+    assert len(target.calls) == 2 and len(target.commands) == 1     # tried once, then the module
+    assert all('certificate' in item for item in target.calls[1]['certificates'])
+    assert not any(os.path.exists(d) for d in target.tmpdirs)
+    for name in ('peer', 'client-app'):
+        assert pki.load_certificate((host / f'{name}.crt').read_bytes(), name)
+
+
+def test_a_failed_install_names_the_host_and_file_and_changes_nothing(ca, host):
+    args = batch_args(ca, host)
+    run_action(args)
+    state = snapshot(host)
+    args['certificates'][0]['common_name'] = 'db1-new'
+    args['certificates'][1]['common_name'] = 'app-new'
+    target = Target()
+    # The second file cannot be written (an owner the host does not know).
+    target.shell_tamper = lambda cmd: 'install -m'.join(
+        part.replace(' -- ', ' -o no-such-user-dbtls -- ', 1) if number == 2 else part
+        for number, part in enumerate(cmd.split('install -m')))
+    result, target = run_action(args, target=target)
+    assert result['failed'] is True, result
+    expected = (f'db1:{host / "client-app.crt"}: installing the certificate failed (writing; '
+                'no certificate was replaced): install: ')
+    assert result['msg'].startswith(expected), result
+    assert snapshot(host) == state                      # the first one was not renamed either
+    assert not any(os.path.exists(d) for d in target.tmpdirs)
+
+
+def test_check_mode_and_diff_send_nothing(ca, host):
+    args = batch_args(ca, host)
+    run_action(args)
+    args['certificates'][0]['common_name'] = 'db1-new'
+    state = snapshot(host)
+    check, target = run_action(args, check_mode=True)
+    assert check['changed'] is True and target.commands == [] and target.sent == []
+    assert check['diff'][0]['after']['subject'] == 'CN=db1-new' and snapshot(host) == state
+    applied, target = run_action(args)
+    assert applied['diff'][0]['after']['subject'] == 'CN=db1-new'
+    assert applied['diff'][0]['before']['subject'] == 'CN=db1'
+    assert 'PRIVATE KEY' not in ''.join(target.commands) + repr(target.sent)
 
 
 # --------------------------------------------------------------------------------------------

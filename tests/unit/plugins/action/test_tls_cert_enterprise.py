@@ -17,10 +17,12 @@ import builtins
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from unittest import mock
 
@@ -48,6 +50,12 @@ def snapshot(root) -> dict:
 class Target:
     def __init__(self):
         self.calls = []
+        self.commands = []      # shell commands run on the host
+        self.sent = []          # (remote path, bytes) transferred
+        self.outputs = []       # their stdout
+        self.tmpdirs = []
+        self.shell_tamper = None
+        self.path = None
 
     def execute(self, check_mode):
         def _execute_module(module_name=None, module_args=None, task_vars=None, **_kw):
@@ -60,6 +68,40 @@ class Target:
             return json.loads(json.dumps(result))
         return _execute_module
 
+    def attach(self, action, check_mode):
+        """The connection: tls_keypair in-process, and the shell command that installs certificates
+        run by /bin/sh on real files (the remote temp dir is a local one)."""
+        action._execute_module = self.execute(check_mode)
+        shell = action._connection._shell
+        shell.tmpdir = None
+        shell.join_path = posixpath.join
+
+        def make_tmp_path(remote_user=None):
+            shell.tmpdir = tempfile.mkdtemp(prefix='ansible-tmp-dbtls-')
+            self.tmpdirs.append(shell.tmpdir)
+            return shell.tmpdir
+
+        def transfer_data(remote_path, data):
+            self.sent.append((remote_path, data if isinstance(data, bytes) else data.encode()))
+            Path(remote_path).write_bytes(self.sent[-1][1])
+            return remote_path
+
+        def low_level(cmd, sudoable=True, **_kw):
+            self.commands.append(cmd)
+            if self.shell_tamper:
+                cmd = self.shell_tamper(cmd)
+            proc = subprocess.run(['/bin/sh', '-c', cmd], capture_output=True, text=True, check=False,
+                                  env=dict(os.environ, PATH=self.path or os.environ.get('PATH', '')))
+            self.outputs.append(proc.stdout)
+            return {'rc': proc.returncode, 'stdout': proc.stdout, 'stderr': proc.stderr}
+
+        action._make_tmp_path = make_tmp_path
+        action._transfer_data = transfer_data
+        action._fixup_perms2 = lambda paths, remote_user=None, execute=True: paths
+        action._is_become_unprivileged = lambda: False
+        action._should_remove_tmp_path = lambda path: True
+        action._low_level_execute_command = low_level
+
 
 def run_action(args, check_mode=False, loader=None, target=None):
     target = target or Target()
@@ -70,9 +112,8 @@ def run_action(args, check_mode=False, loader=None, target=None):
     task.async_val = 0
     task.action = 'dbtls.transport.tls_cert'
     connection = mock.MagicMock()
-    connection._shell.tmpdir = '/nonexistent-remote-tmp'
     action = ActionModule(task, connection, mock.MagicMock(), loader=loader, templar=None, shared_loader_obj=None)
-    action._execute_module = target.execute(check_mode)
+    target.attach(action, check_mode)
     return action.run(task_vars={'inventory_hostname': 'db1'}), target
 
 

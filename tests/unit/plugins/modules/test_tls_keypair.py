@@ -202,3 +202,14 @@ def test_key_is_written_through_the_0600_helper(tmp_path, monkeypatch):
     monkeypatch.setattr(files.os, 'fchmod', spy)
     tls_keypair.run(params(tmp_path, key_mode='0640'))
     assert seen == [(0o600, 0o640)]
+
+
+def test_prepare_returns_the_stat_of_the_current_certificate(tmp_path, capsys, ca):
+    """tls_cert installs a new certificate with a shell command and keeps these when not given."""
+    args = params(tmp_path, cert_mode='0640')
+    first = run_main(tls_keypair, args, capsys)
+    assert 'cert_stat' not in first
+    run_main(tls_keypair, dict(args, certificate=sign(first, ca)), capsys)
+    again = run_main(tls_keypair, args, capsys)
+    st = os.stat(args['cert_path'])
+    assert again['cert_stat'] == {'uid': st.st_uid, 'gid': st.st_gid, 'mode': 0o640}
