@@ -16,7 +16,7 @@ Ansible task file. Interface (state lives in one folder, so several writers can 
       Stops it (SIGTERM, it finishes the attempt in flight) and prints the report as JSON, also
       written to DIR/report.json: run, attempts, failed_attempts, acknowledged, failovers,
       acknowledged_per_host, errors (message -> count), seconds, max_gap_ms (longest time
-      between two acknowledged writes).
+      between two acknowledged writes) and max_gap_ended (when it ended, UTC).
   galera_writer.py verify --state DIR --host H1 --host H2 --user U --password-file F
       Reads the table on every host (wsrep_sync_wait=1, so each read waits for the node to have
       applied everything) and prints JSON: lost_writes (acknowledged ids missing on any host, per
@@ -106,6 +106,7 @@ def run(args) -> int:
     started = time.monotonic()
     last_ack = None
     max_gap = 0.0
+    max_gap_ended = None
     next_at = time.monotonic()
     table_ready = False
     while not stop['now']:
@@ -128,8 +129,9 @@ def run(args) -> int:
             acked_file.flush()
             per_host[hosts[current]] += 1
             now = time.monotonic()
-            if last_ack is not None:
-                max_gap = max(max_gap, now - last_ack)
+            if last_ack is not None and now - last_ack > max_gap:
+                max_gap = now - last_ack
+                max_gap_ended = time.time()
             last_ack = now
             if not os.path.exists(paths['ready']):
                 with open(paths['ready'], 'w', encoding='utf-8') as handle:
@@ -167,6 +169,9 @@ def run(args) -> int:
         'errors': dict(sorted(errors.items(), key=lambda kv: -kv[1])[:10]),
         'seconds': round(time.monotonic() - started, 1),
         'max_gap_ms': round(max_gap * 1000),
+        # When that longest gap ended (UTC), to find its cause in the nodes' journals.
+        'max_gap_ended': (time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(max_gap_ended))
+                          if max_gap_ended is not None else None),
     }
     tmp = paths['report.json'] + '.tmp'
     with open(tmp, 'w', encoding='utf-8') as handle:
@@ -293,7 +298,11 @@ def main(argv=None) -> int:
     parser.add_argument('--password-file', help='file holding the password (kept off the command line)')
     parser.add_argument('--database', default='dbtls_writer')
     parser.add_argument('--interval', type=float, default=0.05, help='seconds between two attempts')
-    parser.add_argument('--timeout', type=float, default=3.0, help='connect/read/write timeout per attempt')
+    # 10 s, not less: a Galera membership change (a node or garbd joining) pauses commits on every
+    # node for 1-3 s while the new view is agreed, more on a loaded machine; an application with
+    # the usual client timeouts sees that as latency, not as a failed write, and so does the writer.
+    # max_gap_ms in the report shows such a pause.
+    parser.add_argument('--timeout', type=float, default=10.0, help='connect/read/write timeout per attempt')
     parser.add_argument('--ready-timeout', type=float, default=60.0)
     parser.add_argument('--tls', choices=['required', 'preferred'], default='required',
                         help='required: always TLS; preferred: TLS when the server offers it (plaintext clusters)')
