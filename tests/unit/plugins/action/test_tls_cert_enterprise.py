@@ -17,12 +17,10 @@ import builtins
 import hashlib
 import json
 import os
-import posixpath
 import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from unittest import mock
 
@@ -32,7 +30,8 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
-from ansible_collections.dbtls.transport.plugins.modules import tls_keypair
+
+from tls_cert_target import Target
 
 OPENSSL = shutil.which('openssl')
 VAULT_PASSWORD = b'molecule-vault-password'
@@ -45,62 +44,6 @@ def vault(password=VAULT_PASSWORD) -> VaultLib:
 def snapshot(root) -> dict:
     return {str(p): (p.read_bytes() if p.is_file() else None, stat.S_IMODE(os.lstat(p).st_mode))
             for p in sorted(Path(root).rglob('*'))}
-
-
-class Target:
-    def __init__(self):
-        self.calls = []
-        self.commands = []      # shell commands run on the host
-        self.sent = []          # (remote path, bytes) transferred
-        self.outputs = []       # their stdout
-        self.tmpdirs = []
-        self.shell_tamper = None
-        self.path = None
-
-    def execute(self, check_mode):
-        def _execute_module(module_name=None, module_args=None, task_vars=None, **_kw):
-            assert module_name == 'dbtls.transport.tls_keypair'
-            self.calls.append(dict(module_args))
-            try:
-                result = tls_keypair.run(dict(module_args), check_mode)
-            except (pki.PKIError, tls_keypair.files.FilesError) as exc:
-                return {'failed': True, 'msg': str(exc)}
-            return json.loads(json.dumps(result))
-        return _execute_module
-
-    def attach(self, action, check_mode):
-        """The connection: tls_keypair in-process, and the shell command that installs certificates
-        run by /bin/sh on real files (the remote temp dir is a local one)."""
-        action._execute_module = self.execute(check_mode)
-        shell = action._connection._shell
-        shell.tmpdir = None
-        shell.join_path = posixpath.join
-
-        def make_tmp_path(remote_user=None):
-            shell.tmpdir = tempfile.mkdtemp(prefix='ansible-tmp-dbtls-')
-            self.tmpdirs.append(shell.tmpdir)
-            return shell.tmpdir
-
-        def transfer_data(remote_path, data):
-            self.sent.append((remote_path, data if isinstance(data, bytes) else data.encode()))
-            Path(remote_path).write_bytes(self.sent[-1][1])
-            return remote_path
-
-        def low_level(cmd, sudoable=True, **_kw):
-            self.commands.append(cmd)
-            if self.shell_tamper:
-                cmd = self.shell_tamper(cmd)
-            proc = subprocess.run(['/bin/sh', '-c', cmd], capture_output=True, text=True, check=False,
-                                  env=dict(os.environ, PATH=self.path or os.environ.get('PATH', '')))
-            self.outputs.append(proc.stdout)
-            return {'rc': proc.returncode, 'stdout': proc.stdout, 'stderr': proc.stderr}
-
-        action._make_tmp_path = make_tmp_path
-        action._transfer_data = transfer_data
-        action._fixup_perms2 = lambda paths, remote_user=None, execute=True: paths
-        action._is_become_unprivileged = lambda: False
-        action._should_remove_tmp_path = lambda path: True
-        action._low_level_execute_command = low_level
 
 
 def run_action(args, check_mode=False, loader=None, target=None):
