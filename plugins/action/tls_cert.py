@@ -78,7 +78,8 @@ ARGUMENT_SPEC = dict(
 )
 _SINGLE = ('key_path', 'cert_path', 'common_name')
 
-# What the target module gets: everything about the host's files, nothing about the CA.
+# What the target module gets: everything about the host's files; of the CA, only its certificate
+# (issuer_certificate, public) and renew_before_days, so that the host can tell when no CSR is needed.
 _KEYPAIR_OPTIONS = ('key_path', 'cert_path', 'common_name', 'usage', 'key_type', 'key_size',
                     'curve', 'owner', 'group', 'key_mode', 'cert_mode')
 
@@ -127,9 +128,14 @@ class CAMaterial:
         self.key_path = _controller_path(args['ca_key_path'])
         self.cert = pki.load_certificate(read_controller_file(self.cert_path, vault), self.cert_path)
         pki.check_ca(self.cert, self.cert_path, now)
-        self.key = pki.load_private_key(read_controller_file(self.key_path, vault), self.key_path,
-                                        args.get('ca_key_passphrase'))
-        pki.check_key_matches_certificate(self.key, self.cert, self.key_path, self.cert_path)
+        # Checked now (readable, decryptable, the CA certificate's key), loaded to sign only when a
+        # certificate is due: loading an RSA key checks it (~37 ms for 2048 bits), more than the rest
+        # of a rerun costs on the controller, and a rerun signs nothing.
+        self._key_data = read_controller_file(self.key_path, vault)
+        self._key_passphrase = args.get('ca_key_passphrase')
+        self._key = None
+        public_key = pki.public_key_of_private_key(self._key_data, self.key_path, self._key_passphrase)
+        pki.check_key_matches_certificate(public_key, self.cert, self.key_path, self.cert_path)
         self.chain = []
         chain_path = None
         if args.get('chain_path'):
@@ -143,27 +149,46 @@ class CAMaterial:
                                    f'expired on {pki.isoformat(pki.not_after(cert))}')
 
     @property
+    def key(self):
+        """The CA key, loaded (and checked, for RSA) on first use."""
+        if self._key is None:
+            self._key = pki.load_private_key(self._key_data, self.key_path, self._key_passphrase)
+            self._key_data = self._key_passphrase = None
+        return self._key
+
+    @property
+    def pem(self) -> str:
+        return pki.certificate_pem(self.cert).decode('ascii')
+
+    @property
     def chain_pems(self) -> list[str]:
         return [pki.certificate_pem(c).decode('ascii') for c in self.chain]
 
 
 def decide(first: dict, spec, ca_cert, renew_before_days: int, now, host: str, args: dict):
-    """From tls_keypair's first answer: (current cert, CSR, reasons, chain_changed)."""
+    """From tls_keypair's first answer: (current cert, CSR, public key, reasons).
+
+    The public key is the CSR's, or the one tls_keypair returned instead of a CSR when it found the
+    current certificate needs nothing. The host decided that with its own clock: when this controller
+    finds a reason after all (the clocks differ across the renew window), ``reasons`` is not empty
+    and the CSR None, and the caller asks the host for a CSR."""
     current = None
     if first.get('certificate'):
         current = pki.load_certificate(first['certificate'], f'{host}:{args["cert_path"]}')
-    csr = None
+    csr = public_key = None
     if first.get('csr'):
-        csr = pki.load_csr(first['csr'], f'CSR for {host}:{args["key_path"]}')
+        csr = public_key = pki.load_csr(first['csr'], f'CSR for {host}:{args["key_path"]}')
+    elif first.get('public_key'):
+        public_key = pki.load_public_key(first['public_key'], f'public key of {host}:{args["key_path"]}')
     reasons = list(first.get('key_reasons') or [])
-    if csr is not None:
-        for reason in pki.needs_reissue(current, spec, ca_cert, public_key=csr, now=now,
+    if public_key is not None:
+        for reason in pki.needs_reissue(current, spec, ca_cert, public_key=public_key, now=now,
                                         renew_before_days=renew_before_days):
             if reason not in reasons:
                 reasons.append(reason)
     elif not reasons:
         raise pki.PKIError(f'{KEYPAIR_MODULE} on {host} returned no CSR')
-    return current, csr, reasons
+    return current, csr, public_key, reasons
 
 
 # Printed by install_command()'s script and read by ActionModule._install().
@@ -227,9 +252,10 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset(ARGUMENT_SPEC)
 
-    def _keypair(self, items: list, batch: bool, task_vars: dict) -> list:
-        """One tls_keypair run for all ``items``; its result per item."""
-        module_args = {'certificates': items} if batch else items[0]
+    def _keypair(self, items: list, batch: bool, task_vars: dict, common: dict | None = None) -> list:
+        """One tls_keypair run for all ``items`` (``common``: options for all of them, sent once);
+        its result per item."""
+        module_args = dict(common or {}, certificates=items) if batch else dict(items[0], **(common or {}))
         result = self._execute_module(module_name=KEYPAIR_MODULE, module_args=module_args,
                                       task_vars=task_vars)
         if result.get('failed'):
@@ -306,17 +332,33 @@ class ActionModule(ActionBase):
             one = {name: item[name] for name in _KEYPAIR_OPTIONS if item.get(name) is not None}
             one['subject_alt_names'] = list(spec.sans)
             keypair_args.append(one)
-        firsts = self._keypair(keypair_args, batch, task_vars)
+        # With the CA certificate the host returns its public key instead of a CSR when the current
+        # certificate needs nothing: it then reads its key without the RSA key check (see
+        # pki.public_key_of_private_key), the largest cost of a rerun with RSA keys.
+        firsts = self._keypair(keypair_args, batch, task_vars,
+                               common={'issuer_certificate': ca.pem,
+                                       'renew_before_days': args['renew_before_days']})
+        decided = [decide(first, spec, ca.cert, args['renew_before_days'], now, host, item)
+                   for item, spec, first in zip(items, specs, firsts)]
+        # Due here but not on the host (their clocks differ across the renew window): ask for CSRs.
+        late = [number for number, (_current, csr, _public, reasons) in enumerate(decided) if reasons and csr is None
+                and firsts[number].get('public_key')]
+        if late:
+            answers = self._keypair([keypair_args[number] for number in late], batch, task_vars)
+            for number, answer in zip(late, answers):
+                firsts[number] = answer
+                decided[number] = decide(answer, specs[number], ca.cert, args['renew_before_days'], now,
+                                         host, items[number])
 
         plans = []
-        for item, spec, first in zip(items, specs, firsts):
-            current, csr, reasons = decide(first, spec, ca.cert, args['renew_before_days'], now, host, item)
+        for first, (current, csr, public_key, reasons) in zip(firsts, decided):
             chain_changed = (not reasons and current is not None
                              and list(first.get('chain') or []) != ca.chain_pems)
             if chain_changed:
                 reasons.append('chain differs')
-            plans.append({'first': first, 'current': current, 'csr': csr, 'reasons': reasons,
-                          'chain_changed': chain_changed, 'new_cert': None, 'second': {}})
+            plans.append({'first': first, 'current': current, 'csr': csr, 'public_key': public_key,
+                          'reasons': reasons, 'chain_changed': chain_changed, 'new_cert': None,
+                          'second': {}})
 
         if not check_mode:
             by_shell, by_module = [], []
@@ -325,6 +367,9 @@ class ActionModule(ActionBase):
                     continue
                 if plan['chain_changed']:
                     certificate = plan['first']['certificate']
+                elif plan['csr'] is None:
+                    raise pki.PKIError(f'{KEYPAIR_MODULE} on {host} returned no CSR for {item["key_path"]} '
+                                       f'({"; ".join(plan["reasons"])})')
                 else:
                     plan['new_cert'] = pki.sign_leaf(plan['csr'], spec, ca.cert, ca.key, now=now,
                                                      csr_source=f'CSR for {host}:{item["key_path"]}',
@@ -341,7 +386,7 @@ class ActionModule(ActionBase):
                 # Checked before it is sent (and again in _result() on the bytes the host holds):
                 # a certificate that would not verify is never installed.
                 leaf = plan['new_cert'] or plan['current']
-                problems = pki.needs_reissue(leaf, spec, ca.cert, public_key=plan['csr'], now=now,
+                problems = pki.needs_reissue(leaf, spec, ca.cert, public_key=plan['public_key'], now=now,
                                              renew_before_days=0)
                 if problems:
                     raise pki.PKIError(f'{host}:{item["cert_path"]}: the certificate does not verify, nothing '
@@ -518,12 +563,12 @@ class ActionModule(ActionBase):
         if not check_mode or not reasons:
             # renew_before_days=0: a certificate just issued under a CA that itself ends soon is
             # valid, only short; the renew window decides reissues, not whether this one verifies.
-            problems = pki.needs_reissue(on_host, spec, ca.cert, public_key=plan['csr'], now=now,
+            problems = pki.needs_reissue(on_host, spec, ca.cert, public_key=plan['public_key'], now=now,
                                          renew_before_days=0)
             if problems:
                 raise pki.PKIError(f'{host}:{item["cert_path"]}: the certificate on the host does not verify '
                                    f'after it was installed: {"; ".join(problems)}')
-            verified = plan['csr'] is not None
+            verified = plan['public_key'] is not None
         shown = new_cert or current
         result = {
             'changed': bool(reasons) or bool(first.get('changed')) or bool(second.get('changed')),

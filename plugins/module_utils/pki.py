@@ -221,6 +221,25 @@ def public_key_der(key) -> bytes:
     return pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
+def public_key_pem(key) -> bytes:
+    """SubjectPublicKeyInfo PEM of a private key, public key, certificate or CSR."""
+    pub = key.public_key() if hasattr(key, 'public_key') else key
+    return pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def load_public_key(data, source: str):
+    """A PEM public key (SubjectPublicKeyInfo) of a supported type."""
+    if isinstance(data, str):
+        data = data.encode('utf-8')
+    try:
+        key = serialization.load_pem_public_key(data)
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise PKIError(f'{source}: not a valid PEM public key ({exc})') from None
+    if key_type_of(key) not in KEY_TYPES:
+        raise PKIError(f'{source}: {key_type_of(key)} keys are not supported; use {", ".join(KEY_TYPES)}')
+    return key
+
+
 def same_public_key(a, b) -> bool:
     """Whether two keys / certificates / CSRs carry the same public key."""
     return public_key_der(a) == public_key_der(b)
@@ -252,8 +271,40 @@ def _refuse_vault(data, source: str) -> None:
             '(key_passphrase) for this task, or decrypt the file for it')
 
 
+def _cryptography_major() -> int:
+    try:
+        from cryptography import __version__ as version
+        return int(version.split('.')[0])
+    except (ImportError, ValueError):
+        return 0
+
+
+# cryptography >= 39 can load an RSA private key without OpenSSL's consistency check (see
+# public_key_of_private_key()); older versions always check.
+_SKIP_RSA_CHECK = {'unsafe_skip_rsa_key_validation': True} if _cryptography_major() >= 39 else {}
+
+
 def load_private_key(data: bytes, source: str, passphrase: str | bytes | None = None):
-    """Load a PEM private key (PKCS#8, PKCS#1 or SEC1), decrypting it with ``passphrase``."""
+    """Load a PEM private key (PKCS#8, PKCS#1 or SEC1), decrypting it with ``passphrase``.
+
+    An RSA key is checked for consistency as it loads (OpenSSL's key check): it may sign."""
+    return _load_private_key(data, source, passphrase, check=True)
+
+
+def public_key_of_private_key(data: bytes, source: str, passphrase: str | bytes | None = None):
+    """The public key of a PEM private key, without OpenSSL's RSA private-key consistency check.
+
+    Why: that check (primality of p and q, and more) costs ~37 ms for an RSA 2048 key, more than
+    everything else a rerun of tls_cert does with the key, which is only to compare its public half
+    with a certificate. The check guards operations with the private half, which OpenSSL must not
+    run on an inconsistent key; so the unchecked key never leaves this function, only its public
+    key does, and every key that signs something is loaded by load_private_key() (checked). Errors
+    (not a key, encrypted, wrong passphrase, unsupported type) are the same as load_private_key()'s.
+    """
+    return _load_private_key(data, source, passphrase, check=False).public_key()
+
+
+def _load_private_key(data, source: str, passphrase, check: bool):
     if isinstance(data, str):
         data = data.encode('utf-8')
     _refuse_vault(data, source)
@@ -262,7 +313,10 @@ def load_private_key(data: bytes, source: str, passphrase: str | bytes | None = 
         raise PKIError(f'{source}: not a PEM private key (no "-----BEGIN ... PRIVATE KEY-----" block)')
     encrypted = b'ENCRYPTED' in data
     try:
-        key = serialization.load_pem_private_key(data, password=password)
+        if check:
+            key = serialization.load_pem_private_key(data, password=password)
+        else:
+            key = serialization.load_pem_private_key(data, password=password, **_SKIP_RSA_CHECK)
     except TypeError:
         if password is not None:
             raise PKIError(f'{source}: the key is not encrypted, but a passphrase was given') from None

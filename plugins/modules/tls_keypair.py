@@ -97,12 +97,28 @@ options:
         its intermediates; O(chain) must be empty).
       - Never returned or logged.
     type: str
+  issuer_certificate:
+    description:
+      - The CA certificate (PEM) that issues O(cert_path)'s certificate. When given and the current
+        certificate needs no new one (it holds this key's public key, the wanted common name, SANs
+        and usage, is signed by this CA and has more than O(renew_before_days) days left), no CSR
+        is made and RV(public_key) is returned instead of RV(csr).
+      - The key is then only read for its public half, without the consistency check that loading
+        an RSA private key otherwise costs (a rerun's largest cost); a key that signs a CSR is
+        always loaded with that check.
+      - The M(dbtls.transport.tls_cert) action sends it; without it a CSR is always returned.
+    type: str
+  renew_before_days:
+    description: With O(issuer_certificate), a certificate with fewer days left than this gets a CSR.
+    type: int
+    default: 30
   certificates:
     description:
       - Several key pairs handled in one run, instead of O(key_path), O(cert_path) and O(common_name).
       - Each item takes O(key_path), O(cert_path), O(common_name) and optionally O(subject_alt_names),
         O(usage), O(key_type), O(key_size), O(curve), O(owner), O(group), O(key_mode), O(cert_mode),
-        O(certificate) and O(chain); an option an item leaves out is taken from the top level.
+        O(certificate), O(chain), O(issuer_certificate) and O(renew_before_days); an option an item
+        leaves out is taken from the top level.
       - Items without O(certificate) are prepared (key and CSR), items with it are installed.
       - Paths in items must be absolute (they are not expanded like O(key_path)).
     type: list
@@ -144,8 +160,16 @@ results:
   type: list
   elements: dict
 csr:
-  description: The certificate signing request (PEM); null in check mode when the key does not exist yet.
+  description:
+    - The certificate signing request (PEM); null in check mode when the key does not exist yet, and
+      null when RV(public_key) is returned.
   returned: without O(certificate)
+  type: str
+public_key:
+  description:
+    - The public key (PEM) of the key at O(key_path), when O(issuer_certificate) was given and the
+      current certificate needs no new one, so no CSR was made.
+  returned: without O(certificate), when O(issuer_certificate) is given and the certificate is current
   type: str
 certificate:
   description:
@@ -246,8 +270,28 @@ def _fix_attributes(paths_modes, s: dict, check_mode: bool) -> dict:
     return changed
 
 
+def _current_public_key(params: dict, s: dict, spec, key_data, certs):
+    """The key's public key when the current certificate needs no new one (see issuer_certificate),
+    else None. Reads the key without the RSA consistency check: nothing is signed with it."""
+    if not params.get('issuer_certificate') or key_data is None or not certs:
+        return None
+    issuer = pki.load_certificate(params['issuer_certificate'], 'issuer_certificate')
+    public_key = pki.public_key_of_private_key(key_data, s['key_path'])
+    if not pki.key_matches_spec(public_key, s['key_type'], s['key_size'], s['curve']):
+        return None
+    renew_before_days = params.get('renew_before_days')
+    if renew_before_days is None:
+        renew_before_days = 30
+    if renew_before_days < 0:
+        raise pki.PKIError(f'renew_before_days must not be negative (got {renew_before_days})')
+    if pki.needs_reissue(certs[0], spec, issuer, public_key=public_key, renew_before_days=renew_before_days):
+        return None
+    return public_key
+
+
 def prepare(params: dict, check_mode: bool = False) -> dict:
-    """First call: ensure the key, return the CSR and the current certificate."""
+    """First call: ensure the key, return the CSR (or, when nothing is due, the public key) and the
+    current certificate."""
     s = _settings(params)
     spec = pki.leaf_spec(params['common_name'], params.get('subject_alt_names') or [],
                          params.get('usage') or 'peer')
@@ -257,6 +301,9 @@ def prepare(params: dict, check_mode: bool = False) -> dict:
     key_data = files.read_file(s['key_path'])
     cert_data = files.read_file(s['cert_path'])
     certs = pki.load_certificates(cert_data, s['cert_path']) if cert_data is not None else []
+    public_key = _current_public_key(params, s, spec, key_data, certs)
+    if public_key is not None:
+        return _prepared(s, cert_data, certs, check_mode, public_key=public_key)
     key = pki.load_private_key(key_data, s['key_path']) if key_data is not None else None
 
     key_reasons = []
@@ -282,20 +329,29 @@ def prepare(params: dict, check_mode: bool = False) -> dict:
             key = pki.generate_private_key(s['key_type'], s['key_size'], s['curve'])
             files.atomic_write(target, pki.serialize_private_key(key), s['key_mode'], s['owner'], s['group'])
 
+    csr = pki.build_csr(key, spec) if key is not None else None
+    return _prepared(s, cert_data, certs, check_mode, csr=csr, key_reasons=key_reasons,
+                     key_generated=key_generated)
+
+
+def _prepared(s: dict, cert_data, certs, check_mode: bool, csr=None, public_key=None,
+              key_reasons=(), key_generated=False) -> dict:
+    """prepare()'s answer, after the files' owner, group and mode are corrected."""
     attributes = _fix_attributes(
         [(s['key_path'], s['key_mode']), (s['cert_path'], s['cert_mode'])]
         + ([(s['pending_path'], s['key_mode'])] if key_reasons and not key_generated else []),
         s, check_mode)
-    csr = pki.build_csr(key, spec) if key is not None else None
     result = {
         'changed': key_generated or bool(attributes),
-        'key_reasons': key_reasons,
+        'key_reasons': list(key_reasons),
         'key_generated': key_generated,
-        'key_pending': bool(key_reasons) and key_reasons != ['missing'],
+        'key_pending': bool(key_reasons) and list(key_reasons) != ['missing'],
         'csr': pki.csr_pem(csr).decode('ascii') if csr is not None else None,
         'certificate': pki.certificate_pem(certs[0]).decode('ascii') if certs else None,
         'chain': [pki.certificate_pem(c).decode('ascii') for c in certs[1:]],
     }
+    if public_key is not None:
+        result['public_key'] = pki.public_key_pem(public_key).decode('ascii')
     if attributes:
         result['attributes_changed'] = attributes
     if cert_data is not None:
@@ -441,7 +497,8 @@ def install_external(params: dict, check_mode: bool = False) -> dict:
 
 
 ITEM_OPTIONS = ('key_path', 'cert_path', 'common_name', 'subject_alt_names', 'usage', 'key_type',
-                'key_size', 'curve', 'owner', 'group', 'key_mode', 'cert_mode', 'certificate', 'chain')
+                'key_size', 'curve', 'owner', 'group', 'key_mode', 'cert_mode', 'certificate', 'chain',
+                'issuer_certificate', 'renew_before_days')
 # Given per item only: inheriting a path, a name or a certificate from the top level makes no sense.
 _OWN_OPTIONS = ('key_path', 'cert_path', 'common_name', 'certificate')
 
@@ -518,6 +575,8 @@ def main():
             chain=dict(type='list', elements='str', default=[]),
             certificates=dict(type='list', elements='dict'),
             private_key=dict(type='str', no_log=True),
+            issuer_certificate=dict(type='str'),
+            renew_before_days=dict(type='int', default=30),
         ),
         mutually_exclusive=[('certificates', 'key_path'), ('certificates', 'cert_path'),
                             ('certificates', 'common_name'), ('certificates', 'certificate'),

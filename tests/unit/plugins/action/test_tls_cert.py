@@ -519,3 +519,59 @@ def test_playbook_check_apply_check_apply(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / 'host' / 'peer.key').st_mode) == 0o640
     cert = pki.load_certificate((tmp_path / 'host' / 'peer.crt').read_bytes(), 'peer.crt')
     assert pki.issued_by(cert, pki.load_certificate((tmp_path / 'ca' / 'ca.crt').read_bytes(), 'ca.crt'))
+
+
+def test_a_rerun_signs_nothing_and_loads_no_key_to_sign(ca, host):
+    args = task_args(ca, host)
+    issued, _t = run_action(args)
+    answers = []
+    target = Target()
+    target.tamper = lambda result: answers.append(result) or result
+    with mock.patch.object(pki, 'load_private_key', wraps=pki.load_private_key) as loaded:
+        again, target = run_action(args, target=target)
+    assert again['changed'] is False and again['verified'] is True and again['serial'] == issued['serial']
+    # Neither the CA key (on the controller) nor the host key was loaded as a key that signs.
+    assert loaded.call_count == 0
+    # The host got the CA certificate and answered with its public key instead of a CSR.
+    assert target.calls[0]['issuer_certificate'] == Path(ca['cert_path']).read_text()
+    assert answers[0]['csr'] is None
+    assert answers[0]['public_key'] == pki.public_key_pem(ca_leaf_key(host)).decode()
+
+    # A public key that is not the certificate's (say, the key was replaced in between): the
+    # controller asks for a CSR, which decides; here the key on disk still fits the certificate.
+    other = pki.generate_private_key('ecdsa')
+    target = Target()
+    target.tamper = lambda result: dict(result, public_key=pki.public_key_pem(other).decode()) \
+        if result.get('public_key') else result
+    kept, target = run_action(args, target=target)
+    assert len(target.calls) == 2 and 'issuer_certificate' not in target.calls[1]
+    assert kept['changed'] is False and kept['verified'] is True and kept['serial'] == issued['serial']
+
+
+def test_due_on_the_controller_but_not_on_the_host_asks_the_host_for_a_csr(ca, host):
+    """The host decides with its clock whether a CSR is needed; when the controller's clock (here: a
+    renew window the host does not see) makes the certificate due, a second run brings the CSR."""
+    args = task_args(ca, host, valid_days=30, renew_before_days=10)
+    issued, _t = run_action(args)
+    target = Target()
+    execute = target.execute
+
+    def host_with_another_view(check_mode):
+        run = execute(check_mode)
+
+        def tampered(module_name=None, module_args=None, task_vars=None, **kw):
+            if 'renew_before_days' in module_args:
+                module_args = dict(module_args, renew_before_days=0)
+            return run(module_name=module_name, module_args=module_args, task_vars=task_vars, **kw)
+        return tampered
+    target.execute = host_with_another_view
+    renewed, target = run_action(dict(args, valid_days=397, renew_before_days=31), target=target)
+    assert renewed['changed'] is True and renewed['reasons'][0].startswith('inside renew window (29 days left')
+    assert len(target.calls) == 2 and 'issuer_certificate' not in target.calls[1]
+    assert renewed['verified'] is True and renewed['serial'] != issued['serial']
+    assert renewed['days_left'] >= 396
+
+
+def ca_leaf_key(host):
+    return pki.load_private_key((host / 'peer.key').read_bytes(), 'peer.key')
+

@@ -598,3 +598,18 @@ def test_revoked_entry_validation():
     entry = pki.revoked_entry('05', None, '2026-03-01')
     assert entry.revocation_date == datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
     assert pki.revoked_entry(5, None, '2026-03-01T10:00:00+02:00').revocation_date.hour == 8
+
+
+@pytest.mark.parametrize('key_type', ['rsa', 'ecdsa', 'ed25519'])
+def test_public_key_of_private_key_reads_the_public_half_with_the_same_errors(key_type):
+    key = pki.generate_private_key(key_type)
+    pem = pki.serialize_private_key(key, 'pass-phrase')
+    public_key = pki.public_key_of_private_key(pem, 'a.key', 'pass-phrase')
+    assert pki.public_key_der(public_key) == pki.public_key_der(key)
+    assert not hasattr(public_key, 'private_bytes')      # only the public key leaves the function
+    for passphrase, message in ((None, 'a.key: the key is encrypted; give its passphrase'),
+                                ('wrong', 'a.key: wrong passphrase for the encrypted key')):
+        with pytest.raises(pki.PKIError, match=message):
+            pki.public_key_of_private_key(pem, 'a.key', passphrase)
+    with pytest.raises(pki.PKIError, match='a.key: not a PEM private key'):
+        pki.public_key_of_private_key(pki.public_key_pem(key), 'a.key')

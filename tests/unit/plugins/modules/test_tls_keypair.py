@@ -213,3 +213,71 @@ def test_prepare_returns_the_stat_of_the_current_certificate(tmp_path, capsys, c
     again = run_main(tls_keypair, args, capsys)
     st = os.stat(args['cert_path'])
     assert again['cert_stat'] == {'uid': st.st_uid, 'gid': st.st_gid, 'mode': 0o640}
+
+
+def _broken_private_half(key):
+    """``key`` with a private exponent that does not fit its primes: the same public key, refused
+    by OpenSSL's RSA key check."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    numbers = key.private_numbers()
+    broken = rsa.RSAPrivateNumbers(p=numbers.p, q=numbers.q, d=numbers.d ^ 2, dmp1=numbers.dmp1,
+                                   dmq1=numbers.dmq1, iqmp=numbers.iqmp, public_numbers=numbers.public_numbers)
+    return pki.serialize_private_key(broken.private_key(unsafe_skip_rsa_key_validation=True))
+
+
+def test_issuer_certificate_returns_the_public_key_when_nothing_is_due(tmp_path, capsys, ca):
+    args = params(tmp_path)
+    first = run_main(tls_keypair, args, capsys)
+    run_main(tls_keypair, dict(args, certificate=sign(first, ca)), capsys)
+    key = pki.load_private_key(open(args['key_path'], 'rb').read(), 'k')
+    issuer = pki.certificate_pem(ca[0]).decode()
+
+    state = snapshot(tmp_path / 'host')
+    current = run_main(tls_keypair, dict(args, issuer_certificate=issuer), capsys)
+    assert current['changed'] is False and current['csr'] is None
+    assert pki.same_public_key(pki.load_public_key(current['public_key'], 'public_key'), key)
+    assert_no_key_material(current['_raw'])
+    assert snapshot(tmp_path / 'host') == state
+
+    # Anything due: a CSR, as without issuer_certificate.
+    other_ca = make_ca(tmp_path / 'other', 'Other CA')[0]
+    for change in (dict(issuer_certificate=pki.certificate_pem(other_ca).decode()),    # another CA
+                   dict(subject_alt_names=['DNS:db1']),                                 # SANs differ
+                   dict(common_name='db2'),
+                   dict(usage='client'),
+                   dict(renew_before_days=400),                                         # renew window
+                   dict(key_type='rsa')):                                               # key type differs
+        answer = run_main(tls_keypair, {**args, 'issuer_certificate': issuer, **change}, capsys, check_mode=True)
+        assert 'public_key' not in answer, change
+        # (a key of another type is not made in check mode, so there is no CSR for it yet)
+        assert answer['csr'] is not None or answer['key_reasons'], change
+    assert snapshot(tmp_path / 'host') == state
+
+    # In one run for several certificates, given once at the top level.
+    batch = run_main(tls_keypair, {'issuer_certificate': issuer, 'certificates': [
+        {name: args[name] for name in ('key_path', 'cert_path', 'common_name', 'subject_alt_names', 'usage')}]},
+        capsys)
+    assert batch['results'][0]['csr'] is None and batch['results'][0]['public_key'] == current['public_key']
+
+    negative = run_main(tls_keypair, dict(args, issuer_certificate=issuer, renew_before_days=-1), capsys)
+    assert negative['failed'] is True and 'renew_before_days must not be negative' in negative['msg']
+
+
+@pytest.mark.skipif(pki._SKIP_RSA_CHECK == {}, reason='cryptography < 39 always checks RSA keys')
+def test_a_key_that_fails_the_rsa_check_never_signs_a_csr(tmp_path, capsys, ca):
+    args = params(tmp_path, key_type='rsa')
+    first = run_main(tls_keypair, args, capsys)
+    run_main(tls_keypair, dict(args, certificate=sign(first, ca)), capsys)
+    good = pki.load_private_key(open(args['key_path'], 'rb').read(), 'k')
+    files.atomic_write(args['key_path'], _broken_private_half(good), 0o600)
+    with pytest.raises(pki.PKIError, match='not a valid PEM private key'):
+        pki.load_private_key(open(args['key_path'], 'rb').read(), 'k')
+    issuer = pki.certificate_pem(ca[0]).decode()
+
+    # Nothing due: only the public half is read, which matches the certificate.
+    current = run_main(tls_keypair, dict(args, issuer_certificate=issuer), capsys)
+    assert current['csr'] is None and pki.same_public_key(pki.load_public_key(current['public_key'], 'p'), good)
+    # Due (and without issuer_certificate, always): the key is loaded with the check, and refused.
+    for change in (dict(issuer_certificate=issuer, common_name='db2'), {}):
+        refused = run_main(tls_keypair, dict(args, **change), capsys)
+        assert refused['failed'] is True and 'peer.key: not a valid PEM private key' in refused['msg'], refused
