@@ -72,6 +72,8 @@ ARGUMENT_SPEC = dict(
     key_mode=dict(type='raw', default='0600', no_log=False),
     cert_mode=dict(type='raw', default='0644'),
     chain_path=dict(type='path'),
+    crl_path=dict(type='path'),
+    allow_ca_change=dict(type='bool', default=True),
     certificates=dict(type='list', elements='dict', options=ITEM_SPEC),
     certificate_src=dict(type='path'),
     private_key_src=dict(type='path'),
@@ -279,7 +281,8 @@ class ActionModule(ActionBase):
             mutually_exclusive=[('certificates', name) for name in _SINGLE] + [
                 # Bring your own: verified and installed as delivered, nothing is signed.
                 ('certificate_src', 'ca_key_path'), ('certificate_src', 'ca_key_passphrase'),
-                ('certificate_src', 'chain_path'), ('certificate_src', 'certificates')],
+                ('certificate_src', 'chain_path'), ('certificate_src', 'certificates'),
+                ('certificate_src', 'crl_path')],
             required_one_of=[('certificates', 'key_path'), ('ca_key_path', 'certificate_src')],
             # common_name is only checked, if given, when certificate_src brings the certificate.
             required_together=[('key_path', 'cert_path'), ('certificate_src', 'private_key_src')])
@@ -326,6 +329,10 @@ class ActionModule(ActionBase):
         ca = CAMaterial(args, now, self._vault())
         for spec in specs:
             pki.check_leaf_common_name(spec.common_name, ca.cert, ca.cert_path)
+        crl = crl_path = None
+        if args.get('crl_path'):
+            crl_path = _controller_path(args['crl_path'])
+            crl = pki.load_crl(read_controller_file(crl_path, self._vault()), crl_path)
 
         keypair_args = []
         for item, spec in zip(items, specs):
@@ -349,6 +356,12 @@ class ActionModule(ActionBase):
                 firsts[number] = answer
                 decided[number] = decide(answer, specs[number], ca.cert, args['renew_before_days'], now,
                                          host, items[number])
+
+        for item, (current, _csr, _public_key, _reasons) in zip(items, decided):
+            if crl is not None:
+                _refuse_revoked(current, crl, crl_path, ca, host, item)
+            if not args['allow_ca_change']:
+                _refuse_ca_change(current, ca, host, item)
 
         plans = []
         for first, (current, csr, public_key, reasons) in zip(firsts, decided):
@@ -603,6 +616,39 @@ class ActionModule(ActionBase):
                 'after': after,
             }
         return result
+
+
+def _refuse_revoked(current, crl, crl_path: str, ca, host: str, item: dict) -> None:
+    """Fail when the CA's CRL revokes the certificate on the host: renewing it, or replacing it on
+    any other change, would quietly give the revoked client or host a valid certificate again."""
+    if current is None:
+        return
+    entry = pki.revocation_of(current, crl, ca.cert)
+    if entry is None:
+        return
+    raise pki.PKIError(
+        f'{host}:{item["cert_path"]}: the certificate there (serial {pki.serial_hex(current.serial_number)}, '
+        f'CN {pki.common_name_of(current)!r}) is revoked in {crl_path} ({entry.reason}, '
+        f'{pki.isoformat(entry.revocation_date)}), so no certificate is issued in its place. Stop issuing '
+        'it (for the pki role: remove the client from pki_client_certificates, or the host from the '
+        f'inventory), or, to give it a new key and certificate, delete {item["key_path"]} and '
+        f'{item["cert_path"]} on the host and run again')
+
+
+def _refuse_ca_change(current, ca, host: str, item: dict) -> None:
+    """With allow_ca_change false, fail when the certificate on the host is not this CA's: its peers
+    may trust only the CA that issued it, and would refuse the host once it presents the new one."""
+    if current is None:
+        return
+    mismatch = pki.issuer_mismatch(current, ca.cert)
+    if mismatch is None:
+        return
+    raise pki.PKIError(
+        f'{host}:{item["cert_path"]}: the certificate there is not from the CA {ca.cert_path} ({mismatch}); '
+        f'replacing it would make {host} present a certificate that peers trusting only its current '
+        'issuer refuse (Galera: "certificate verify failed"), so nothing was issued. Change the CA of '
+        'a running cluster with dbtls.transport.rotate_ca; where no running service depends on it, '
+        'allow the change (pki role: pki_allow_ca_change: true; tls_cert: allow_ca_change: true)')
 
 
 def _item_args(args: dict, item: dict) -> dict:

@@ -1361,6 +1361,16 @@ def crl_signed_by(crl, issuer) -> bool:
                              hash_algorithm, crl.signature_algorithm_oid)
 
 
+def revocation_of(cert, crl, ca_cert) -> RevokedEntry | None:
+    """The entry of ``crl`` that revokes ``cert``, when ``ca_cert`` issued both; else None (a CRL
+    speaks only for its own CA's certificates)."""
+    if crl.issuer != ca_cert.subject or not crl_signed_by(crl, ca_cert) or not issued_by(cert, ca_cert):
+        return None
+    if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is None:
+        return None
+    return next(entry for entry in crl_entries(crl) if entry.serial == cert.serial_number)
+
+
 def crl_needs_update(crl, ca_cert, entries: list[RevokedEntry], now: datetime.datetime | None = None,
                      renew_before_days: int = 7) -> list[str]:
     """Why the CRL must be rewritten; ``entries`` as returned by resolve_revoked()."""

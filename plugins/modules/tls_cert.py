@@ -200,6 +200,28 @@ options:
       - Its order is checked - the issuing CA first, each next one the issuer of the one before, no
         self-signed root.
     type: path
+  crl_path:
+    description:
+      - The CA's certificate revocation list B(on the controller) (PEM, as M(dbtls.transport.tls_crl)
+        writes it). When it revokes the certificate currently at O(cert_path), the task fails naming
+        the certificate and issues nothing in its place - not at renewal, not on any other change - so
+        a revoked client or host does not quietly get a valid certificate back.
+      - Only a CRL signed by the CA at O(ca_cert_path) counts, and only for certificates that CA
+        issued (after a CA rotation the previous CA's CRL speaks for none of the new certificates).
+      - To give a revoked host a new key and certificate, delete both files on the host first.
+      - Not with O(certificate_src).
+    type: path
+  allow_ca_change:
+    description:
+      - Whether a certificate at O(cert_path) that the CA at O(ca_cert_path) did not issue may be
+        replaced by one it issues.
+      - V(false) fails the task instead, naming the certificate, and issues nothing - for hosts in a
+        running cluster, whose peers trust the current issuer and would refuse the new certificate.
+        The M(dbtls.transport.pki) role passes V(false) unless C(pki_allow_ca_change) is true;
+        C(dbtls.transport.rotate_ca) changes the CA of a running cluster without that break.
+      - Ignored with O(certificate_src), which deploys the given files as they are.
+    type: bool
+    default: true
   certificate_src:
     description:
       - Bring your own - a certificate file issued elsewhere B(on the controller) (leaf first, then its

@@ -575,3 +575,85 @@ def test_due_on_the_controller_but_not_on_the_host_asks_the_host_for_a_csr(ca, h
 def ca_leaf_key(host):
     return pki.load_private_key((host / 'peer.key').read_bytes(), 'peer.key')
 
+
+def write_crl(path, ca_cert, ca_key, serials, reason='key_compromise'):
+    entries = pki.resolve_revoked([pki.revoked_entry(serial, reason) for serial in serials])
+    Path(path).write_bytes(pki.crl_pem(pki.build_crl(ca_cert, ca_key, entries, 1)))
+    return str(path)
+
+
+def test_a_certificate_the_crl_revokes_is_never_replaced(ca, host, tmp_path):
+    args = task_args(ca, host, valid_days=30, renew_before_days=10)
+    issued, _t = run_action(args)
+    crl_path = write_crl(tmp_path / 'ca.crl', ca['cert'], ca['key'], [issued['serial']])
+    state = snapshot(host)
+    # Whether or not something is due (here: a renew window, a name change), and in check mode.
+    for change, check_mode in ((dict(), False), (dict(renew_before_days=29), False),
+                               (dict(common_name='db1-new'), True)):
+        refused, target = run_action(dict(args, crl_path=crl_path, **change), check_mode=check_mode)
+        assert refused.get('failed') is True, refused
+        assert refused['msg'].startswith(f'db1:{host}/peer.crt: the certificate there (serial '
+                                         f'{issued["serial_hex"]}, CN \'db1\') is revoked in {crl_path} '
+                                         '(key_compromise, ')
+        assert 'delete' in refused['msg'] and not target.commands and not target.sent
+        assert snapshot(host) == state
+
+    # Another serial revoked, or a CRL of another CA (say, before a rotation): issued as usual.
+    other_serial = write_crl(tmp_path / 'other.crl', ca['cert'], ca['key'], [issued['serial'] + 1])
+    other_key = pki.generate_private_key('ecdsa')
+    other_ca = write_crl(tmp_path / 'other-ca.crl', pki.build_ca(other_key, 'Test CA'), other_key, [issued['serial']])
+    for number, path in enumerate((other_serial, other_ca)):
+        renewed, _t = run_action(dict(args, crl_path=path, subject_alt_names=SANS + [f'DNS:db1-{number}']))
+        assert renewed.get('failed') is not True and renewed['changed'] is True, renewed
+        assert renewed['serial'] != issued['serial']
+        issued = renewed
+
+    # The files deleted on the host: a new key and certificate, whatever the CRL says.
+    crl_path = write_crl(tmp_path / 'ca.crl', ca['cert'], ca['key'], [issued['serial']])
+    old_key = (host / 'peer.key').read_bytes()
+    (host / 'peer.key').unlink()
+    (host / 'peer.crt').unlink()
+    fresh, _t = run_action(dict(args, crl_path=crl_path))
+    assert fresh['changed'] is True and fresh['reasons'] == ['missing'] and fresh['verified'] is True
+    assert (host / 'peer.key').read_bytes() != old_key
+
+
+def test_an_unreadable_crl_fails_before_the_host_is_asked(ca, host, tmp_path):
+    (tmp_path / 'bad.crl').write_text('not a CRL')
+    for path, fragment in ((tmp_path / 'bad.crl', 'bad.crl: no PEM CRL found'),
+                           (tmp_path / 'missing.crl', 'missing.crl: no such file on the controller')):
+        result, target = run_action(task_args(ca, host, crl_path=str(path)))
+        assert result.get('failed') is True and fragment in result['msg'], result
+        assert target.calls == [] and os.listdir(host) == []
+
+
+def test_allow_ca_change_false_keeps_a_certificate_of_another_ca(ca, host, tmp_path):
+    args = task_args(ca, host)
+    issued, _t = run_action(args)
+    # The same CA renewed (same key): not a change of CA.
+    Path(ca['cert_path']).write_bytes(pki.certificate_pem(pki.renew_ca(ca['cert'], ca['key'])))
+    same, _t = run_action(dict(args, allow_ca_change=False))
+    assert same.get('failed') is not True and same['changed'] is False, same
+
+    # Another CA of the same name: refused, in check mode as well, and nothing is written.
+    other_key = pki.generate_private_key('ecdsa')
+    other = tmp_path / 'other'
+    other.mkdir()
+    (other / 'ca.crt').write_bytes(pki.certificate_pem(pki.build_ca(other_key, 'Test CA')))
+    (other / 'ca.key').write_bytes(pki.serialize_private_key(other_key))
+    moved = dict(args, ca_cert_path=str(other / 'ca.crt'), ca_key_path=str(other / 'ca.key'),
+                 ca_key_passphrase=None)
+    state = snapshot(host)
+    for check_mode in (True, False):
+        refused, target = run_action(dict(moved, allow_ca_change=False), check_mode=check_mode)
+        assert refused.get('failed') is True, refused
+        assert refused['msg'].startswith(f'db1:{host}/peer.crt: the certificate there is not from the CA '
+                                         f'{other}/ca.crt (authority key identifier does not match the CA key)')
+        assert 'dbtls.transport.rotate_ca' in refused['msg'] and 'pki_allow_ca_change: true' in refused['msg']
+        assert not target.commands and snapshot(host) == state
+
+    # Allowed (the default): the certificate moves to the other CA.
+    allowed, _t = run_action(moved)
+    assert allowed['changed'] is True and allowed['reasons'] == [
+        'issued by another CA (authority key identifier does not match the CA key)']
+    assert allowed['serial'] != issued['serial']
