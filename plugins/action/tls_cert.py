@@ -32,6 +32,7 @@ import posixpath
 import secrets
 import shlex
 
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 
@@ -135,6 +136,9 @@ class CAMaterial:
         # of a rerun costs on the controller, and a rerun signs nothing.
         self._key_data = read_controller_file(self.key_path, vault)
         self._key_passphrase = args.get('ca_key_passphrase')
+        # A key kept encrypted at rest (vault, passphrase) leaves nothing derived from it on disk,
+        # not even the proof of its check (see key below): it is checked in every worker instead.
+        self._key_protected = bool(self._key_passphrase) or pki.is_vault_encrypted(read_local(self.key_path))
         self._key = None
         public_key = pki.public_key_of_private_key(self._key_data, self.key_path, self._key_passphrase)
         pki.check_key_matches_certificate(public_key, self.cert, self.key_path, self.cert_path)
@@ -152,9 +156,13 @@ class CAMaterial:
 
     @property
     def key(self):
-        """The CA key, loaded (and checked, for RSA) on first use."""
+        """The CA key, loaded on first use; an unprotected key is checked (RSA) once per
+        ansible-playbook run, not once per host (see pki.load_signing_key: each host's task runs in
+        its own worker process)."""
         if self._key is None:
-            self._key = pki.load_private_key(self._key_data, self.key_path, self._key_passphrase)
+            checked_dir = None if self._key_protected else getattr(C, 'DEFAULT_LOCAL_TMP', None)
+            self._key = pki.load_signing_key(self._key_data, self.key_path, self._key_passphrase,
+                                             checked_dir=checked_dir)
             self._key_data = self._key_passphrase = None
         return self._key
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import ipaddress
+import os
 import re
 import traceback
 import typing as t
@@ -302,6 +303,38 @@ def public_key_of_private_key(data: bytes, source: str, passphrase: str | bytes 
     (not a key, encrypted, wrong passphrase, unsupported type) are the same as load_private_key()'s.
     """
     return _load_private_key(data, source, passphrase, check=False).public_key()
+
+
+def load_signing_key(data: bytes, source: str, passphrase: str | bytes | None = None,
+                     checked_dir: str | None = None):
+    """load_private_key(), with OpenSSL's RSA key check done once per ``checked_dir`` for one key.
+
+    Why: the tls_cert action signs in a new worker process for every host, and the check costs
+    ~30-40 ms per RSA 2048 load, most of what signing a host's certificates costs the controller.
+    ``checked_dir`` is private to one ansible-playbook run (the controller's per-run local temp dir,
+    0700, removed at its end): the first process that loads the key with the check leaves a proof
+    there, named by a SHA-256 of the key's unencrypted DER; a process that finds the proof for the
+    same bytes uses them without the check, since those exact bytes passed it in this run. Without
+    ``checked_dir`` (or a proof that cannot be written) every load is checked. The caller passes
+    no ``checked_dir`` for a key kept encrypted at rest: nothing derived from it goes to disk.
+    """
+    if not checked_dir or not os.path.isdir(checked_dir):
+        return load_private_key(data, source, passphrase)
+    unchecked = _load_private_key(data, source, passphrase, check=False)
+    der = unchecked.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption())
+    proof = os.path.join(checked_dir, 'dbtls-key-checked-' + hashlib.sha256(b'dbtls key check\0' + der).hexdigest())
+    if os.path.exists(proof):
+        return unchecked
+    try:
+        key = serialization.load_der_private_key(der, password=None)      # with the check
+    except ValueError as exc:
+        raise PKIError(f'{source}: not a valid PEM private key ({exc})') from None
+    try:
+        os.close(os.open(proof, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError:
+        pass    # another worker wrote it first, or the folder is gone: the next load checks again
+    return key
 
 
 def _load_private_key(data, source: str, passphrase, check: bool):

@@ -657,3 +657,34 @@ def test_allow_ca_change_false_keeps_a_certificate_of_another_ca(ca, host, tmp_p
     assert allowed['changed'] is True and allowed['reasons'] == [
         'issued by another CA (authority key identifier does not match the CA key)']
     assert allowed['serial'] != issued['serial']
+
+
+def test_the_ca_key_is_checked_once_per_run_not_once_per_host(ca, tmp_path, monkeypatch):
+    # Each host's task runs in its own worker process; the proof lives in the run's local temp dir.
+    from ansible_collections.dbtls.transport.plugins.action import tls_cert as action_module
+    run_dir = tmp_path / 'ansible-local-run'
+    run_dir.mkdir(mode=0o700)
+    monkeypatch.setattr(action_module.C, 'DEFAULT_LOCAL_TMP', str(run_dir), raising=False)
+    checked = mock.Mock(wraps=pki.serialization.load_der_private_key)
+    monkeypatch.setattr(pki.serialization, 'load_der_private_key', checked)
+    plain_key = tmp_path / 'controller' / 'plain.key'
+    plain_key.write_bytes(pki.serialize_private_key(ca['key']))
+    for name in ('db1', 'db2', 'db3'):
+        directory = tmp_path / name
+        directory.mkdir()
+        issued, _t = run_action(task_args(ca, directory, common_name=name, ca_key_path=str(plain_key),
+                                          ca_key_passphrase=None))
+        assert issued['changed'] is True and issued['verified'] is True, issued
+    assert checked.call_count == 1
+    proofs = list(run_dir.iterdir())
+    assert len(proofs) == 1 and proofs[0].read_bytes() == b''
+
+    # A key encrypted at rest (here with a passphrase) leaves nothing on disk: checked every time.
+    checked_pem = mock.Mock(wraps=pki.load_private_key)
+    monkeypatch.setattr(pki, 'load_private_key', checked_pem)
+    for name in ('db4', 'db5'):
+        directory = tmp_path / name
+        directory.mkdir()
+        issued, _t = run_action(task_args(ca, directory, common_name=name))
+        assert issued['changed'] is True and issued['verified'] is True, issued
+    assert list(run_dir.iterdir()) == proofs and checked_pem.call_count == 2

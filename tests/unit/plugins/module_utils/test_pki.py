@@ -613,3 +613,43 @@ def test_public_key_of_private_key_reads_the_public_half_with_the_same_errors(ke
             pki.public_key_of_private_key(pem, 'a.key', passphrase)
     with pytest.raises(pki.PKIError, match='a.key: not a PEM private key'):
         pki.public_key_of_private_key(pki.public_key_pem(key), 'a.key')
+
+
+def test_load_signing_key_checks_a_key_once_per_folder(tmp_path, monkeypatch):
+    from unittest import mock
+    key = pki.generate_private_key('rsa')
+    pem = pki.serialize_private_key(key, 'pass-phrase')
+    checked = mock.Mock(wraps=pki.serialization.load_der_private_key)
+    monkeypatch.setattr(pki.serialization, 'load_der_private_key', checked)
+
+    first = pki.load_signing_key(pem, 'ca.key', 'pass-phrase', checked_dir=str(tmp_path))
+    proofs = list(tmp_path.iterdir())
+    assert checked.call_count == 1 and len(proofs) == 1
+    assert oct(proofs[0].stat().st_mode & 0o777) == '0o600' and proofs[0].read_bytes() == b''
+    assert b'pass-phrase' not in proofs[0].name.encode()
+    again = pki.load_signing_key(pem, 'ca.key', 'pass-phrase', checked_dir=str(tmp_path))
+    assert checked.call_count == 1                      # the same bytes: not checked again
+    assert pki.public_key_der(first) == pki.public_key_der(again) == pki.public_key_der(key)
+    assert first.sign(b'x', pki.padding.PKCS1v15(), pki.hashes.SHA256())   # it signs
+
+    other = pki.serialize_private_key(pki.generate_private_key('rsa'))
+    pki.load_signing_key(other, 'other.key', checked_dir=str(tmp_path))
+    assert checked.call_count == 2 and len(list(tmp_path.iterdir())) == 2   # other bytes: checked
+
+    # Without a folder every load is checked; a wrong passphrase is the usual error.
+    pki.load_signing_key(pem, 'ca.key', 'pass-phrase', checked_dir=None)
+    with pytest.raises(pki.PKIError, match='ca.key: wrong passphrase for the encrypted key'):
+        pki.load_signing_key(pem, 'ca.key', 'wrong', checked_dir=str(tmp_path))
+
+
+@pytest.mark.skipif(pki._SKIP_RSA_CHECK == {}, reason='cryptography < 39 always checks RSA keys')
+def test_load_signing_key_refuses_a_key_that_fails_the_check_and_leaves_no_proof(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    numbers = pki.generate_private_key('rsa').private_numbers()
+    broken = rsa.RSAPrivateNumbers(p=numbers.p, q=numbers.q, d=numbers.d ^ 2, dmp1=numbers.dmp1,
+                                   dmq1=numbers.dmq1, iqmp=numbers.iqmp, public_numbers=numbers.public_numbers)
+    pem = pki.serialize_private_key(broken.private_key(unsafe_skip_rsa_key_validation=True))
+    for _attempt in range(2):
+        with pytest.raises(pki.PKIError, match='ca.key: not a valid PEM private key'):
+            pki.load_signing_key(pem, 'ca.key', checked_dir=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
