@@ -105,7 +105,11 @@ def read_local(path: str) -> bytes:
 def read_controller_file(path: str, vault=None) -> bytes:
     """A controller file's bytes, an ansible-vault file decrypted in memory with ``vault`` (the
     loader's VaultLib, which holds the play's vault secrets). Nothing is written anywhere."""
-    data = read_local(path)
+    return decrypt_vaulted(read_local(path), path, vault)
+
+
+def decrypt_vaulted(data: bytes, path: str, vault=None) -> bytes:
+    """``data`` read from ``path``, decrypted in memory when it is an ansible-vault file."""
     if not pki.is_vault_encrypted(data):
         return data
     if vault is None or not getattr(vault, 'secrets', None):
@@ -134,11 +138,12 @@ class CAMaterial:
         # Checked now (readable, decryptable, the CA certificate's key), loaded to sign only when a
         # certificate is due: loading an RSA key checks it (~37 ms for 2048 bits), more than the rest
         # of a rerun costs on the controller, and a rerun signs nothing.
-        self._key_data = read_controller_file(self.key_path, vault)
+        stored = read_local(self.key_path)
+        self._key_data = decrypt_vaulted(stored, self.key_path, vault)
         self._key_passphrase = args.get('ca_key_passphrase')
         # A key kept encrypted at rest (vault, passphrase) leaves nothing derived from it on disk,
         # not even the proof of its check (see key below): it is checked in every worker instead.
-        self._key_protected = bool(self._key_passphrase) or pki.is_vault_encrypted(read_local(self.key_path))
+        self._key_protected = bool(self._key_passphrase) or pki.is_vault_encrypted(stored)
         self._key = None
         public_key = pki.public_key_of_private_key(self._key_data, self.key_path, self._key_passphrase)
         pki.check_key_matches_certificate(public_key, self.cert, self.key_path, self.cert_path)
