@@ -216,16 +216,19 @@ def describe_key_spec(key_type: str, key_size: int | None, curve: str | None) ->
     return key_type
 
 
+def _subject_public_key_info(key, encoding) -> bytes:
+    pub = key.public_key() if hasattr(key, 'public_key') else key
+    return pub.public_bytes(encoding, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def public_key_der(key) -> bytes:
     """SubjectPublicKeyInfo DER of a private key, public key, certificate or CSR."""
-    pub = key.public_key() if hasattr(key, 'public_key') else key
-    return pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return _subject_public_key_info(key, serialization.Encoding.DER)
 
 
 def public_key_pem(key) -> bytes:
     """SubjectPublicKeyInfo PEM of a private key, public key, certificate or CSR."""
-    pub = key.public_key() if hasattr(key, 'public_key') else key
-    return pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return _subject_public_key_info(key, serialization.Encoding.PEM)
 
 
 def load_public_key(data, source: str):
@@ -1351,17 +1354,18 @@ def revoked_entry(serial: t.Any, reason: str | None = None, revocation_date: t.A
     return RevokedEntry(parse_serial(serial, source), reason, date)
 
 
+def _revoked_entry_of(entry) -> RevokedEntry:
+    """A CRL's revoked-certificate entry as a RevokedEntry (reason 'unspecified' when it has none)."""
+    reason = 'unspecified'
+    try:
+        reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason.name
+    except x509.ExtensionNotFound:
+        pass
+    return RevokedEntry(entry.serial_number, reason, _whole_seconds(_revocation_date(entry)))
+
+
 def crl_entries(crl) -> list[RevokedEntry]:
-    result = []
-    for entry in crl:
-        reason = 'unspecified'
-        try:
-            ext = entry.extensions.get_extension_for_class(x509.CRLReason)
-            reason = ext.value.reason.name
-        except x509.ExtensionNotFound:
-            pass
-        result.append(RevokedEntry(entry.serial_number, reason, _whole_seconds(_revocation_date(entry))))
-    return sorted(result, key=lambda e: e.serial)
+    return sorted((_revoked_entry_of(entry) for entry in crl), key=lambda e: e.serial)
 
 
 def crl_number(crl) -> int | None:
@@ -1399,9 +1403,8 @@ def revocation_of(cert, crl, ca_cert) -> RevokedEntry | None:
     speaks only for its own CA's certificates)."""
     if crl.issuer != ca_cert.subject or not crl_signed_by(crl, ca_cert) or not issued_by(cert, ca_cert):
         return None
-    if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is None:
-        return None
-    return next(entry for entry in crl_entries(crl) if entry.serial == cert.serial_number)
+    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+    return _revoked_entry_of(entry) if entry is not None else None
 
 
 def crl_needs_update(crl, ca_cert, entries: list[RevokedEntry], now: datetime.datetime | None = None,
