@@ -9,9 +9,10 @@
    temp file, never sent anywhere). An ansible-vault encrypted file is decrypted here, in memory,
    with the play's vault secrets: the loader's get_real_file() would write the plaintext to a
    temporary file, so it is not used.
-2. Run dbtls.transport.tls_keypair on the target: it ensures the key there and returns a CSR and the
-   current certificate.
-3. Decide with pki.needs_reissue() whether a certificate must be issued, and why.
+2. Run dbtls.transport.tls_keypair on the target: it ensures the key there and returns the current
+   certificate and, for a key that has one already, its public key (defer_csr), else a CSR.
+3. Decide with pki.needs_reissue() whether a certificate must be issued, and why; for one that is
+   due and came with a public key, run tls_keypair again for its CSR (a renewal: rare).
 4. If so, check the CSR (self-signature, subject, SANs), sign it, and install the certificate with
    one shell command on the host (see install_command()): no second Python module run. Only the
    certificate travels to the host.
@@ -81,8 +82,7 @@ ARGUMENT_SPEC = dict(
 )
 _SINGLE = ('key_path', 'cert_path', 'common_name')
 
-# What the target module gets: everything about the host's files; of the CA, only its certificate
-# (issuer_certificate, public) and renew_before_days, so that the host can tell when no CSR is needed.
+# What the target module gets: everything about the host's files, nothing of the CA.
 _KEYPAIR_OPTIONS = ('key_path', 'cert_path', 'common_name', 'usage', 'key_type', 'key_size',
                     'curve', 'owner', 'group', 'key_mode', 'cert_mode')
 
@@ -172,10 +172,6 @@ class CAMaterial:
         return self._key
 
     @property
-    def pem(self) -> str:
-        return pki.certificate_pem(self.cert).decode('ascii')
-
-    @property
     def chain_pems(self) -> list[str]:
         return [pki.certificate_pem(c).decode('ascii') for c in self.chain]
 
@@ -183,10 +179,9 @@ class CAMaterial:
 def decide(first: dict, spec, ca_cert, renew_before_days: int, now, host: str, args: dict):
     """From tls_keypair's first answer: (current cert, CSR, public key, reasons).
 
-    The public key is the CSR's, or the one tls_keypair returned instead of a CSR when it found the
-    current certificate needs nothing. The host decided that with its own clock: when this controller
-    finds a reason after all (the clocks differ across the renew window), ``reasons`` is not empty
-    and the CSR None, and the caller asks the host for a CSR."""
+    The public key is the CSR's, or the one tls_keypair returned instead of a CSR (defer_csr) for a
+    key that has a certificate already. When that certificate needs a new one, ``reasons`` is not
+    empty and the CSR None, and the caller asks the host for a CSR."""
     current = None
     if first.get('certificate'):
         current = pki.load_certificate(first['certificate'], f'{host}:{args["cert_path"]}')
@@ -352,17 +347,17 @@ class ActionModule(ActionBase):
             one = {name: item[name] for name in _KEYPAIR_OPTIONS if item.get(name) is not None}
             one['subject_alt_names'] = list(spec.sans)
             keypair_args.append(one)
-        # With the CA certificate the host returns its public key instead of a CSR when the current
-        # certificate needs nothing: it then reads its key without the RSA key check (see
-        # pki.public_key_of_private_key), the largest cost of a rerun with RSA keys.
-        firsts = self._keypair(keypair_args, batch, task_vars,
-                               common={'issuer_certificate': ca.pem,
-                                       'renew_before_days': args['renew_before_days']})
+        # defer_csr: a key that has a certificate comes back as its public key, read without the RSA
+        # key check (see keys.public_key_of_private_key), and the host parses no X.509, which makes
+        # the module run of a rerun cheaper; this controller decides alone whether a CSR is needed.
+        firsts = self._keypair(keypair_args, batch, task_vars, common={'defer_csr': True})
         decided = [decide(first, spec, ca.cert, args['renew_before_days'], now, host, item)
                    for item, spec, first in zip(items, specs, firsts)]
-        # Due here but not on the host (their clocks differ across the renew window): ask for CSRs.
+        # Due (renew window, SANs changed, another CA, ...) for a key that came as its public key:
+        # one more run brings the CSRs, made with the key loaded with its check. Not in check mode,
+        # which signs nothing.
         late = [number for number, (_current, csr, _public, reasons) in enumerate(decided) if reasons and csr is None
-                and firsts[number].get('public_key')]
+                and firsts[number].get('public_key') and not check_mode]
         if late:
             answers = self._keypair([keypair_args[number] for number in late], batch, task_vars)
             for number, answer in zip(late, answers):
@@ -377,9 +372,9 @@ class ActionModule(ActionBase):
                 _refuse_ca_change(current, ca, host, item)
 
         plans = []
-        for first, (current, csr, public_key, reasons) in zip(firsts, decided):
+        for item, first, (current, csr, public_key, reasons) in zip(items, firsts, decided):
             chain_changed = (not reasons and current is not None
-                             and list(first.get('chain') or []) != ca.chain_pems)
+                             and _chain_pems(first, host, item) != ca.chain_pems)
             if chain_changed:
                 reasons.append('chain differs')
             plans.append({'first': first, 'current': current, 'csr': csr, 'public_key': public_key,
@@ -392,7 +387,7 @@ class ActionModule(ActionBase):
                 if not plan['reasons']:
                     continue
                 if plan['chain_changed']:
-                    certificate = plan['first']['certificate']
+                    certificate = pki.certificate_pem(plan['current']).decode('ascii')
                 elif plan['csr'] is None:
                     raise pki.PKIError(f'{KEYPAIR_MODULE} on {host} returned no CSR for {item["key_path"]} '
                                        f'({"; ".join(plan["reasons"])})')
@@ -662,6 +657,16 @@ def _refuse_ca_change(current, ca, host: str, item: dict) -> None:
         'issuer refuse (Galera: "certificate verify failed"), so nothing was issued. Change the CA of '
         'a running cluster with dbtls.transport.rotate_ca; where no running service depends on it, '
         'allow the change (pki role: pki_allow_ca_change: true; tls_cert: allow_ca_change: true)')
+
+
+def _chain_pems(first: dict, host: str, item: dict) -> list[str]:
+    """The certificates after the leaf in the host's certificate file, as PEM written by this
+    collection (a deferred answer returns them as the file holds them; line endings may differ)."""
+    chain = first.get('chain') or []
+    if not chain:
+        return []
+    return [pki.certificate_pem(cert).decode('ascii')
+            for cert in pki.load_certificates('\n'.join(chain), f'{host}:{item["cert_path"]} (chain)')]
 
 
 def _item_args(args: dict, item: dict) -> dict:

@@ -15,14 +15,14 @@ import traceback
 import typing as t
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
-from ansible_collections.dbtls.transport.plugins.module_utils import pki
+from ansible_collections.dbtls.transport.plugins.module_utils import keys
 
 
 def run_ensure(module: t.Any, ensure: t.Callable[[dict, bool], dict]) -> None:
     """Call ``ensure(params, check_mode)`` and exit the module with its result."""
     try:
         result = ensure(module.params, module.check_mode)
-    except (pki.PKIError, files.FilesError) as exc:
+    except (keys.PKIError, files.FilesError) as exc:
         module.fail_json(msg=str(exc))
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg=f'unexpected error: {exc}', exception=traceback.format_exc())

@@ -13,7 +13,9 @@ module: tls_cert
 short_description: Issue a host certificate whose key is born on the host, signed by a CA on the controller
 description:
   - An action plugin. The private key is generated B(on the target) by M(dbtls.transport.tls_keypair)
-    and never leaves it; the target returns a certificate signing request.
+    and never leaves it; the target returns a certificate signing request, or, for a key that has a
+    certificate already, its public key (decided on the controller; a certificate that is due then
+    gets its CSR from a second M(dbtls.transport.tls_keypair) run).
   - The CA certificate and key are read B(on the controller), in memory only (never written to a temp
     file, never sent to a host). The CSR's self-signature, subject and SANs are checked before it is
     signed; only the certificate travels back to the host.
@@ -154,10 +156,11 @@ options:
       - Several certificates of the host in one task, instead of O(key_path), O(cert_path) and
         O(common_name). They share the CA, O(key_type), O(valid_days) and O(renew_before_days); the
         other options below default to the top-level ones.
-      - 'Faster: one M(dbtls.transport.tls_keypair) run on the host returns every CSR and one shell
-        command installs every certificate that is due, instead of two module runs per certificate
-        (a module run costs far more than signing). A later run with nothing due is one module run
-        per host.'
+      - 'Faster: one M(dbtls.transport.tls_keypair) run on the host returns every CSR (or public
+        key) and one shell command installs every certificate that is due, instead of two module
+        runs per certificate (a module run costs far more than signing). A later run with nothing
+        due is one module run per host; a renewal adds one more for the CSRs of the certificates
+        that are due.'
     type: list
     elements: dict
     suboptions:

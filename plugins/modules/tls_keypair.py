@@ -97,28 +97,26 @@ options:
         its intermediates; O(chain) must be empty).
       - Never returned or logged.
     type: str
-  issuer_certificate:
+  defer_csr:
     description:
-      - The CA certificate (PEM) that issues O(cert_path)'s certificate. When given and the current
-        certificate needs no new one (it holds this key's public key, the wanted common name, SANs
-        and usage, is signed by this CA and has more than O(renew_before_days) days left), no CSR
-        is made and RV(public_key) is returned instead of RV(csr).
+      - When the key at O(key_path) exists and is of the wanted type and O(cert_path) holds
+        certificates, return RV(public_key) and the certificates as the file holds them, and no CSR.
+        The caller decides whether the certificate needs a new one, and runs the module again
+        without this option when it does.
       - The key is then only read for its public half, without the consistency check that loading
-        an RSA private key otherwise costs (a rerun's largest cost); a key that signs a CSR is
-        always loaded with that check.
-      - The M(dbtls.transport.tls_cert) action sends it; without it a CSR is always returned.
-    type: str
-  renew_before_days:
-    description: With O(issuer_certificate), a certificate with fewer days left than this gets a CSR.
-    type: int
-    default: 30
+        an RSA private key otherwise costs; a key that signs a CSR is always loaded with that check.
+        No X.509 is parsed on the host either, so the module run costs less (a rerun of
+        M(dbtls.transport.tls_cert) on every host is this run).
+      - The M(dbtls.transport.tls_cert) action sets it.
+    type: bool
+    default: false
   certificates:
     description:
       - Several key pairs handled in one run, instead of O(key_path), O(cert_path) and O(common_name).
       - Each item takes O(key_path), O(cert_path), O(common_name) and optionally O(subject_alt_names),
         O(usage), O(key_type), O(key_size), O(curve), O(owner), O(group), O(key_mode), O(cert_mode),
-        O(certificate), O(chain), O(issuer_certificate) and O(renew_before_days); an option an item
-        leaves out is taken from the top level.
+        O(certificate), O(chain) and O(defer_csr); an option an item leaves out is taken from the
+        top level.
       - Items without O(certificate) are prepared (key and CSR), items with it are installed.
       - Paths in items must be absolute (they are not expanded like O(key_path)).
     type: list
@@ -167,13 +165,14 @@ csr:
   type: str
 public_key:
   description:
-    - The public key (PEM) of the key at O(key_path), when O(issuer_certificate) was given and the
-      current certificate needs no new one, so no CSR was made.
-  returned: without O(certificate), when O(issuer_certificate) is given and the certificate is current
+    - The public key (PEM) of the key at O(key_path), returned instead of RV(csr) with O(defer_csr)
+      (see there when).
+  returned: with O(defer_csr), when the key and a certificate exist and the key is of the wanted type
   type: str
 certificate:
   description:
-    - Without O(certificate), the leaf certificate currently at O(cert_path) (PEM), or null.
+    - Without O(certificate), the leaf certificate currently at O(cert_path) (PEM), or null; with
+      RV(public_key), the leaf as the file holds it (not parsed on the host).
     - With O(certificate), the leaf read back from O(cert_path) after installing (PEM; in check mode
       the one given), so the caller can verify what is on disk.
   returned: always
@@ -229,8 +228,12 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils import keys
 from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
-from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
+# pki (X.509: CSRs, certificates) is imported by the functions that use it, not here: the answer to
+# defer_csr for a current key needs keys.py alone, and pki with cryptography.x509 would add a tenth
+# to the CPU time of that module run, the one every rerun of tls_cert makes on every host.
 
 PENDING_SUFFIX = '.new'
 
@@ -238,7 +241,7 @@ PENDING_SUFFIX = '.new'
 def _settings(params: dict) -> dict:
     key_path, cert_path = params['key_path'], params['cert_path']
     if os.path.abspath(key_path) == os.path.abspath(cert_path):
-        raise pki.PKIError(f'key_path and cert_path are both {key_path}; keep the key in its own file')
+        raise keys.PKIError(f'key_path and cert_path are both {key_path}; keep the key in its own file')
     settings = {
         'key_path': key_path,
         'cert_path': cert_path,
@@ -252,11 +255,11 @@ def _settings(params: dict) -> dict:
         'curve': params.get('curve') or 'secp256r1',
     }
     if settings['key_mode'] & 0o007:
-        raise pki.PKIError(f'key_mode {settings["key_mode"]:04o} would make {key_path} readable by '
-                           'every user; use 0600 or 0640')
+        raise keys.PKIError(f'key_mode {settings["key_mode"]:04o} would make {key_path} readable by '
+                            'every user; use 0600 or 0640')
     files.resolve_owner(settings['owner'])
     files.resolve_group(settings['group'])
-    pki.check_key_spec(settings['key_type'], settings['key_size'], settings['curve'])
+    keys.check_key_spec(settings['key_type'], settings['key_size'], settings['curve'])
     return settings
 
 
@@ -270,55 +273,65 @@ def _fix_attributes(paths_modes, s: dict, check_mode: bool) -> dict:
     return changed
 
 
-def _current_public_key(params: dict, s: dict, spec, key_data, certs):
-    """The key's public key when the current certificate needs no new one (see issuer_certificate),
-    else None. Reads the key without the RSA consistency check: nothing is signed with it."""
-    if not params.get('issuer_certificate') or key_data is None or not certs:
-        return None
-    issuer = pki.load_certificate(params['issuer_certificate'], 'issuer_certificate')
-    public_key = pki.public_key_of_private_key(key_data, s['key_path'])
-    if not pki.key_matches_spec(public_key, s['key_type'], s['key_size'], s['curve']):
-        return None
-    renew_before_days = params.get('renew_before_days')
-    if renew_before_days is None:
-        renew_before_days = 30
-    if renew_before_days < 0:
-        raise pki.PKIError(f'renew_before_days must not be negative (got {renew_before_days})')
-    if pki.needs_reissue(certs[0], spec, issuer, public_key=public_key, renew_before_days=renew_before_days):
-        return None
-    return public_key
-
-
 def prepare(params: dict, check_mode: bool = False) -> dict:
-    """First call: ensure the key, return the CSR (or, when nothing is due, the public key) and the
-    current certificate."""
+    """First call: ensure the key, return a CSR (with defer_csr, the public key of a key that has a
+    certificate already) and the current certificate."""
     s = _settings(params)
-    spec = pki.leaf_spec(params['common_name'], params.get('subject_alt_names') or [],
-                         params.get('usage') or 'peer')
-    wanted = pki.describe_key_spec(s['key_type'], s['key_size'], s['curve'])
-
     # Read and check everything before writing anything.
     key_data = files.read_file(s['key_path'])
     cert_data = files.read_file(s['cert_path'])
+    if params.get('defer_csr'):
+        answer = _public_key_answer(s, key_data, cert_data, check_mode)
+        if answer is not None:
+            return answer
+    return _csr_answer(params, s, key_data, cert_data, check_mode)
+
+
+def _public_key_answer(s: dict, key_data, cert_data, check_mode: bool):
+    """With defer_csr: the answer without a CSR, when the key exists and is of the wanted type and
+    the certificate file holds PEM certificates; else None, and a CSR is made.
+
+    Nothing here parses X.509: the certificates go back as the file holds them, and the caller
+    checks them. The key is read only for its public half, without the RSA consistency check
+    (keys.public_key_of_private_key): nothing is signed with it."""
+    if key_data is None or cert_data is None:
+        return None
+    try:
+        cert_pems = [block.decode('ascii') for block in keys.pem_blocks(cert_data, 'CERTIFICATE')]
+    except UnicodeDecodeError:
+        return None     # not a certificate: _csr_answer() names the file and the problem
+    if not cert_pems:
+        return None
+    public_key = keys.public_key_of_private_key(key_data, s['key_path'])
+    if not keys.key_matches_spec(public_key, s['key_type'], s['key_size'], s['curve']):
+        return None
+    return _prepared(s, cert_data, cert_pems, check_mode,
+                     public_key=keys.public_key_pem(public_key).decode('ascii'))
+
+
+def _csr_answer(params: dict, s: dict, key_data, cert_data, check_mode: bool) -> dict:
+    """Ensure the key (generated when missing or of another type) and return its CSR."""
+    from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
+    spec = pki.leaf_spec(params['common_name'], params.get('subject_alt_names') or [],
+                         params.get('usage') or 'peer')
+    wanted = keys.describe_key_spec(s['key_type'], s['key_size'], s['curve'])
     certs = pki.load_certificates(cert_data, s['cert_path']) if cert_data is not None else []
-    public_key = _current_public_key(params, s, spec, key_data, certs)
-    if public_key is not None:
-        return _prepared(s, cert_data, certs, check_mode, public_key=public_key)
-    key = pki.load_private_key(key_data, s['key_path']) if key_data is not None else None
+    key = keys.load_private_key(key_data, s['key_path']) if key_data is not None else None
 
     key_reasons = []
     target = None
     if key is None:
         key_reasons.append('missing')
         target = s['key_path']
-    elif not pki.key_matches_spec(key, s['key_type'], s['key_size'], s['curve']):
-        key_reasons.append(f'key type differs (have {pki.describe_key(key)}, want {wanted})')
+    elif not keys.key_matches_spec(key, s['key_type'], s['key_size'], s['curve']):
+        key_reasons.append(f'key type differs (have {keys.describe_key(key)}, want {wanted})')
         target = s['pending_path']
         key = None
         pending_data = files.read_file(s['pending_path'])
         if pending_data is not None:
-            pending = pki.load_private_key(pending_data, s['pending_path'])
-            if pki.key_matches_spec(pending, s['key_type'], s['key_size'], s['curve']):
+            pending = keys.load_private_key(pending_data, s['pending_path'])
+            if keys.key_matches_spec(pending, s['key_type'], s['key_size'], s['curve']):
                 key = pending   # from an earlier run whose certificate was never installed
                 target = None
 
@@ -326,17 +339,18 @@ def prepare(params: dict, check_mode: bool = False) -> dict:
     if target is not None:
         key_generated = True
         if not check_mode:
-            key = pki.generate_private_key(s['key_type'], s['key_size'], s['curve'])
-            files.atomic_write(target, pki.serialize_private_key(key), s['key_mode'], s['owner'], s['group'])
+            key = keys.generate_private_key(s['key_type'], s['key_size'], s['curve'])
+            files.atomic_write(target, keys.serialize_private_key(key), s['key_mode'], s['owner'], s['group'])
 
-    csr = pki.build_csr(key, spec) if key is not None else None
-    return _prepared(s, cert_data, certs, check_mode, csr=csr, key_reasons=key_reasons,
-                     key_generated=key_generated)
+    csr = pki.csr_pem(pki.build_csr(key, spec)).decode('ascii') if key is not None else None
+    return _prepared(s, cert_data, [pki.certificate_pem(c).decode('ascii') for c in certs], check_mode,
+                     csr=csr, key_reasons=key_reasons, key_generated=key_generated)
 
 
-def _prepared(s: dict, cert_data, certs, check_mode: bool, csr=None, public_key=None,
+def _prepared(s: dict, cert_data, cert_pems: list, check_mode: bool, csr=None, public_key=None,
               key_reasons=(), key_generated=False) -> dict:
-    """prepare()'s answer, after the files' owner, group and mode are corrected."""
+    """prepare()'s answer (``cert_pems``: the certificate file's certificates, leaf first), after
+    the files' owner, group and mode are corrected."""
     attributes = _fix_attributes(
         [(s['key_path'], s['key_mode']), (s['cert_path'], s['cert_mode'])]
         + ([(s['pending_path'], s['key_mode'])] if key_reasons and not key_generated else []),
@@ -346,12 +360,12 @@ def _prepared(s: dict, cert_data, certs, check_mode: bool, csr=None, public_key=
         'key_reasons': list(key_reasons),
         'key_generated': key_generated,
         'key_pending': bool(key_reasons) and list(key_reasons) != ['missing'],
-        'csr': pki.csr_pem(csr).decode('ascii') if csr is not None else None,
-        'certificate': pki.certificate_pem(certs[0]).decode('ascii') if certs else None,
-        'chain': [pki.certificate_pem(c).decode('ascii') for c in certs[1:]],
+        'csr': csr,
+        'certificate': cert_pems[0] if cert_pems else None,
+        'chain': list(cert_pems[1:]),
     }
     if public_key is not None:
-        result['public_key'] = pki.public_key_pem(public_key).decode('ascii')
+        result['public_key'] = public_key
     if attributes:
         result['attributes_changed'] = attributes
     if cert_data is not None:
@@ -367,6 +381,8 @@ def _prepared(s: dict, cert_data, certs, check_mode: bool, csr=None, public_key=
 
 
 def _chain_certs(chain) -> list:
+    from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
     certs = []
     for number, item in enumerate(chain or [], start=1):
         certs.extend(pki.load_certificates(item, f'chain[{number}]'))
@@ -375,6 +391,8 @@ def _chain_certs(chain) -> list:
 
 def install(params: dict, check_mode: bool = False) -> dict:
     """Second call: install the signed certificate (and promote a pending key)."""
+    from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
     s = _settings(params)
     leaf = pki.load_certificate(params['certificate'], 'certificate')
     if pki.is_ca(leaf):
@@ -444,6 +462,8 @@ def install(params: dict, check_mode: bool = False) -> dict:
 def install_external(params: dict, check_mode: bool = False) -> dict:
     """Bring your own: write the given key and certificate file byte for byte (never re-encoded, so
     checksums match the files the other CA delivered)."""
+    from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
     s = _settings(params)
     if params.get('chain'):
         raise pki.PKIError('chain: with private_key, give the whole certificate file (leaf first, then '
@@ -498,7 +518,7 @@ def install_external(params: dict, check_mode: bool = False) -> dict:
 
 ITEM_OPTIONS = ('key_path', 'cert_path', 'common_name', 'subject_alt_names', 'usage', 'key_type',
                 'key_size', 'curve', 'owner', 'group', 'key_mode', 'cert_mode', 'certificate', 'chain',
-                'issuer_certificate', 'renew_before_days')
+                'defer_csr')
 # Given per item only: inheriting a path, a name or a certificate from the top level makes no sense.
 _OWN_OPTIONS = ('key_path', 'cert_path', 'common_name', 'certificate')
 
@@ -508,24 +528,24 @@ def _items(params: dict) -> list:
     items, seen = [], {}
     for number, raw in enumerate(params['certificates'], start=1):
         if not isinstance(raw, dict):
-            raise pki.PKIError(f'certificates[{number}]: must be a dictionary')
+            raise keys.PKIError(f'certificates[{number}]: must be a dictionary')
         unknown = sorted(set(raw) - set(ITEM_OPTIONS))
         if unknown:
-            raise pki.PKIError(f'certificates[{number}]: unsupported option(s) {", ".join(unknown)}; '
-                               f'supported: {", ".join(ITEM_OPTIONS)}')
+            raise keys.PKIError(f'certificates[{number}]: unsupported option(s) {", ".join(unknown)}; '
+                                f'supported: {", ".join(ITEM_OPTIONS)}')
         item = {name: params.get(name) for name in ITEM_OPTIONS if name not in _OWN_OPTIONS}
         item.update({name: value for name, value in raw.items() if value is not None})
         for name in ('key_path', 'cert_path', 'common_name'):
             if not item.get(name):
-                raise pki.PKIError(f'certificates[{number}]: {name} is required')
+                raise keys.PKIError(f'certificates[{number}]: {name} is required')
         for name in ('key_path', 'cert_path'):
             # Items are not expanded like type=path options (no ~): the action sends absolute paths.
             if not os.path.isabs(str(item[name])):
-                raise pki.PKIError(f'certificates[{number}]: {name} {item[name]} must be an absolute path')
+                raise keys.PKIError(f'certificates[{number}]: {name} {item[name]} must be an absolute path')
             path = os.path.normpath(item[name])
             if path in seen:
-                raise pki.PKIError(f'certificates[{number}]: {name} {item[name]} is already used by '
-                                   f'certificates[{seen[path]}]')
+                raise keys.PKIError(f'certificates[{number}]: {name} {item[name]} is already used by '
+                                    f'certificates[{seen[path]}]')
             seen[path] = number
         _settings(item)         # every item's options are checked before anything is written
         items.append(item)
@@ -535,7 +555,7 @@ def _items(params: dict) -> list:
 def run_single(params: dict, check_mode: bool = False) -> dict:
     if params.get('private_key'):
         if not params.get('certificate'):
-            raise pki.PKIError('private_key: give the certificate that belongs to it in certificate')
+            raise keys.PKIError('private_key: give the certificate that belongs to it in certificate')
         return install_external(params, check_mode)
     if params.get('certificate'):
         return install(params, check_mode)
@@ -546,7 +566,7 @@ def run(params: dict, check_mode: bool = False) -> dict:
     if params.get('certificates') is None:
         for name in ('key_path', 'cert_path', 'common_name'):
             if not params.get(name):
-                raise pki.PKIError(f'{name} is required (or give certificates)')
+                raise keys.PKIError(f'{name} is required (or give certificates)')
         return run_single(params, check_mode)
     results = [run_single(item, check_mode) for item in _items(params)]
     combined = {'changed': any(r['changed'] for r in results), 'results': results}
@@ -563,10 +583,10 @@ def main():
             cert_path=dict(type='path'),
             common_name=dict(type='str'),
             subject_alt_names=dict(type='list', elements='str', default=[]),
-            usage=dict(type='str', choices=list(pki.USAGES), default='peer'),
-            key_type=dict(type='str', choices=list(pki.KEY_TYPES), default='ecdsa'),
+            usage=dict(type='str', choices=['server', 'client', 'peer'], default='peer'),
+            key_type=dict(type='str', choices=list(keys.KEY_TYPES), default='ecdsa'),
             key_size=dict(type='int', default=2048),
-            curve=dict(type='str', choices=list(pki.CURVES), default='secp256r1'),
+            curve=dict(type='str', choices=list(keys.CURVES), default='secp256r1'),
             owner=dict(type='str'),
             group=dict(type='str'),
             key_mode=dict(type='raw', default='0600', no_log=False),
@@ -575,16 +595,15 @@ def main():
             chain=dict(type='list', elements='str', default=[]),
             certificates=dict(type='list', elements='dict'),
             private_key=dict(type='str', no_log=True),
-            issuer_certificate=dict(type='str'),
-            renew_before_days=dict(type='int', default=30),
+            defer_csr=dict(type='bool', default=False),
         ),
         mutually_exclusive=[('certificates', 'key_path'), ('certificates', 'cert_path'),
                             ('certificates', 'common_name'), ('certificates', 'certificate'),
                             ('certificates', 'private_key')],
         supports_check_mode=True,
     )
-    if not pki.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+    if not keys.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=keys.CRYPTOGRAPHY_IMPORT_ERROR)
     module_runner.run_ensure(module, run)
 
 

@@ -25,7 +25,7 @@ from unittest import mock
 import pytest
 
 from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule, install_command
-from ansible_collections.dbtls.transport.plugins.module_utils import pki
+from ansible_collections.dbtls.transport.plugins.module_utils import keys, pki
 
 from tls_cert_target import Target
 
@@ -302,11 +302,14 @@ def test_batch_two_runs_cold_one_run_after(ca, host):
         assert target.commands == [] and target.sent == []
     assert snapshot(host) == state
 
-    # Only the certificate that is due travels back.
+    # Only the certificate that is due gets a CSR (a second run, for that item alone: the first
+    # returned public keys) and travels back.
     args['certificates'][1]['common_name'] = 'app2'
     one, target = run_action(args)
     assert [r['changed'] for r in one['results']] == [False, True]
-    assert len(target.calls) == 1 and len(target.sent) == 1
+    assert len(target.calls) == 2 and target.calls[0]['defer_csr'] is True and 'defer_csr' not in target.calls[1]
+    assert [item['common_name'] for item in target.calls[1]['certificates']] == ['app2']
+    assert len(target.sent) == 1
     assert target.sent[0][1] == (host / 'client-app.crt').read_bytes()
 
 
@@ -400,7 +403,8 @@ def test_shell_install_with_and_without_sha256sum_keeps_owner_group_and_mode(ca,
     target = Target()
     target.path = _path_without(*missing)
     result, target = run_action(dict(args, common_name='db1-renamed'), target=target)
-    assert result['changed'] is True and result['verified'] is True and len(target.calls) == 1, result
+    # Two tls_keypair runs (the public key, then the CSR of the due certificate); no third to install.
+    assert result['changed'] is True and result['verified'] is True and len(target.calls) == 2, result
     # The installed file is compared with what was sent: by SHA-256 on the controller, else by cmp.
     assert ('DBTLS-SAME 0' if missing else 'DBTLS-SHA256 0 ') in target.outputs[0]
     assert pki.common_name_of(pki.load_certificate(cert.read_bytes(), 'c')) == 'db1-renamed'
@@ -527,13 +531,13 @@ def test_a_rerun_signs_nothing_and_loads_no_key_to_sign(ca, host):
     answers = []
     target = Target()
     target.tamper = lambda result: answers.append(result) or result
-    with mock.patch.object(pki, 'load_private_key', wraps=pki.load_private_key) as loaded:
+    with mock.patch.object(keys, 'load_private_key', wraps=keys.load_private_key) as loaded:
         again, target = run_action(args, target=target)
     assert again['changed'] is False and again['verified'] is True and again['serial'] == issued['serial']
     # Neither the CA key (on the controller) nor the host key was loaded as a key that signs.
     assert loaded.call_count == 0
-    # The host got the CA certificate and answered with its public key instead of a CSR.
-    assert target.calls[0]['issuer_certificate'] == Path(ca['cert_path']).read_text()
+    # The host was asked to defer the CSR and answered with its public key; nothing of the CA went.
+    assert target.calls[0]['defer_csr'] is True and not any('ca' in name for name in target.calls[0])
     assert answers[0]['csr'] is None
     assert answers[0]['public_key'] == pki.public_key_pem(ca_leaf_key(host)).decode()
 
@@ -544,32 +548,25 @@ def test_a_rerun_signs_nothing_and_loads_no_key_to_sign(ca, host):
     target.tamper = lambda result: dict(result, public_key=pki.public_key_pem(other).decode()) \
         if result.get('public_key') else result
     kept, target = run_action(args, target=target)
-    assert len(target.calls) == 2 and 'issuer_certificate' not in target.calls[1]
+    assert len(target.calls) == 2 and 'defer_csr' not in target.calls[1]
     assert kept['changed'] is False and kept['verified'] is True and kept['serial'] == issued['serial']
 
 
-def test_due_on_the_controller_but_not_on_the_host_asks_the_host_for_a_csr(ca, host):
-    """The host decides with its clock whether a CSR is needed; when the controller's clock (here: a
-    renew window the host does not see) makes the certificate due, a second run brings the CSR."""
+def test_a_renewal_is_decided_on_the_controller_and_the_host_asked_for_a_csr(ca, host):
+    """The host returns its public key for a key that has a certificate (defer_csr); when this
+    controller finds the certificate due (here: inside the renew window), a second run brings the
+    CSR, without defer_csr, and the new certificate is verified against it."""
     args = task_args(ca, host, valid_days=30, renew_before_days=10)
     issued, _t = run_action(args)
-    target = Target()
-    execute = target.execute
-
-    def host_with_another_view(check_mode):
-        run = execute(check_mode)
-
-        def tampered(module_name=None, module_args=None, task_vars=None, **kw):
-            if 'renew_before_days' in module_args:
-                module_args = dict(module_args, renew_before_days=0)
-            return run(module_name=module_name, module_args=module_args, task_vars=task_vars, **kw)
-        return tampered
-    target.execute = host_with_another_view
-    renewed, target = run_action(dict(args, valid_days=397, renew_before_days=31), target=target)
+    renewed, target = run_action(dict(args, valid_days=397, renew_before_days=31))
     assert renewed['changed'] is True and renewed['reasons'][0].startswith('inside renew window (29 days left')
-    assert len(target.calls) == 2 and 'issuer_certificate' not in target.calls[1]
+    assert len(target.calls) == 2 and target.calls[0]['defer_csr'] is True and 'defer_csr' not in target.calls[1]
     assert renewed['verified'] is True and renewed['serial'] != issued['serial']
     assert renewed['days_left'] >= 396
+    # In check mode the same finding, and no second run: nothing is signed.
+    check, target = run_action(dict(args, valid_days=500, renew_before_days=450), check_mode=True)
+    assert check['changed'] is True and check['reasons'][0].startswith('inside renew window')
+    assert len(target.calls) == 1
 
 
 def ca_leaf_key(host):
@@ -680,8 +677,8 @@ def test_the_ca_key_is_checked_once_per_run_not_once_per_host(ca, tmp_path, monk
     assert len(proofs) == 1 and proofs[0].read_bytes() == b''
 
     # A key encrypted at rest (here with a passphrase) leaves nothing on disk: checked every time.
-    checked_pem = mock.Mock(wraps=pki.load_private_key)
-    monkeypatch.setattr(pki, 'load_private_key', checked_pem)
+    checked_pem = mock.Mock(wraps=keys.load_private_key)
+    monkeypatch.setattr(keys, 'load_private_key', checked_pem)
     for name in ('db4', 'db5'):
         directory = tmp_path / name
         directory.mkdir()

@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from ansible_collections.dbtls.transport.plugins.module_utils import files, pki
+from ansible_collections.dbtls.transport.plugins.module_utils import files, keys, pki
 from ansible_collections.dbtls.transport.plugins.modules import tls_keypair
 
 from tls_testlib import assert_no_key_material, make_ca, mode_of, run_main, snapshot
@@ -225,45 +225,72 @@ def _broken_private_half(key):
     return pki.serialize_private_key(broken.private_key(unsafe_skip_rsa_key_validation=True))
 
 
-def test_issuer_certificate_returns_the_public_key_when_nothing_is_due(tmp_path, capsys, ca):
+def test_defer_csr_returns_the_public_key_and_the_file_as_it_is(tmp_path, capsys, ca):
     args = params(tmp_path)
     first = run_main(tls_keypair, args, capsys)
-    run_main(tls_keypair, dict(args, certificate=sign(first, ca)), capsys)
+    intermediate = pki.certificate_pem(make_ca(tmp_path / 'other', 'Other CA')[0]).decode()
+    run_main(tls_keypair, dict(args, certificate=sign(first, ca), chain=[intermediate]), capsys)
     key = pki.load_private_key(open(args['key_path'], 'rb').read(), 'k')
-    issuer = pki.certificate_pem(ca[0]).decode()
+    leaf_pem = open(args['cert_path']).read().split(intermediate)[0]
 
     state = snapshot(tmp_path / 'host')
-    current = run_main(tls_keypair, dict(args, issuer_certificate=issuer), capsys)
-    assert current['changed'] is False and current['csr'] is None
+    current = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
+    assert current['changed'] is False and current['csr'] is None and current['key_reasons'] == []
     assert pki.same_public_key(pki.load_public_key(current['public_key'], 'public_key'), key)
+    # The certificates as the file holds them (the caller parses and checks them).
+    assert current['certificate'] == leaf_pem.rstrip('\n') and current['chain'] == [intermediate.rstrip('\n')]
     assert_no_key_material(current['_raw'])
     assert snapshot(tmp_path / 'host') == state
 
-    # Anything due: a CSR, as without issuer_certificate.
-    other_ca = make_ca(tmp_path / 'other', 'Other CA')[0]
-    for change in (dict(issuer_certificate=pki.certificate_pem(other_ca).decode()),    # another CA
-                   dict(subject_alt_names=['DNS:db1']),                                 # SANs differ
-                   dict(common_name='db2'),
-                   dict(usage='client'),
-                   dict(renew_before_days=400),                                         # renew window
-                   dict(key_type='rsa')):                                               # key type differs
-        answer = run_main(tls_keypair, {**args, 'issuer_certificate': issuer, **change}, capsys, check_mode=True)
+    # Whatever the certificate says (another CN, SANs, usage): the caller decides, so no CSR here.
+    for change in (dict(common_name='db2'), dict(subject_alt_names=['DNS:db1']), dict(usage='client')):
+        answer = run_main(tls_keypair, {**args, 'defer_csr': True, **change}, capsys, check_mode=True)
+        assert answer['csr'] is None and answer['public_key'] == current['public_key'], change
+    # A key of another type, or no usable certificate file: the CSR path, as without defer_csr.
+    for change, cert_text in ((dict(key_type='rsa'), None), ({}, 'not a certificate\n')):
+        if cert_text is not None:
+            files.atomic_write(args['cert_path'], cert_text.encode(), 0o644)
+        answer = run_main(tls_keypair, {**args, 'defer_csr': True, **change}, capsys, check_mode=True)
         assert 'public_key' not in answer, change
-        # (a key of another type is not made in check mode, so there is no CSR for it yet)
-        assert answer['csr'] is not None or answer['key_reasons'], change
-    assert snapshot(tmp_path / 'host') == state
+        if cert_text is None:
+            assert answer['key_reasons'] == ['key type differs (have ecdsa secp256r1, want rsa 2048)']
+        else:
+            assert answer['failed'] is True and 'peer.crt: no PEM certificate found' in answer['msg']
 
     # In one run for several certificates, given once at the top level.
-    batch = run_main(tls_keypair, {'issuer_certificate': issuer, 'certificates': [
+    run_main(tls_keypair, dict(args, certificate=sign(first, ca)), capsys)
+    batch = run_main(tls_keypair, {'defer_csr': True, 'certificates': [
         {name: args[name] for name in ('key_path', 'cert_path', 'common_name', 'subject_alt_names', 'usage')}]},
         capsys)
     assert batch['results'][0]['csr'] is None and batch['results'][0]['public_key'] == current['public_key']
 
-    negative = run_main(tls_keypair, dict(args, issuer_certificate=issuer, renew_before_days=-1), capsys)
-    assert negative['failed'] is True and 'renew_before_days must not be negative' in negative['msg']
+
+def test_defer_csr_imports_no_x509(tmp_path, capsys, ca):
+    """What defer_csr is for: the module run of every tls_cert rerun parses no X.509 (keys.py)."""
+    import json
+    import subprocess
+    import sys
+    args = params(tmp_path)
+    first = run_main(tls_keypair, args, capsys)
+    run_main(tls_keypair, dict(args, certificate=sign(first, ca)), capsys)
+    code = ('import json, sys\n'
+            'from ansible_collections.dbtls.transport.plugins.modules import tls_keypair\n'
+            'result = tls_keypair.run(json.loads(sys.argv[1]))\n'
+            'print(json.dumps([result["csr"], sorted(m for m in sys.modules if m.startswith("cryptography.x509")'
+            ' or m.endswith("module_utils.pki"))]))\n')
+    for defer_csr, imported in ((True, []), (False, ['cryptography.x509', 'module_utils.pki'])):
+        proc = subprocess.run([sys.executable, '-c', code, json.dumps(dict(args, defer_csr=defer_csr))],
+                              capture_output=True, text=True, env=os.environ, check=False)
+        assert proc.returncode == 0, proc.stderr
+        csr, modules = json.loads(proc.stdout)
+        assert (csr is None) is defer_csr
+        for name in imported:            # without defer_csr a CSR is made: pki and x509 are loaded
+            assert any(module.endswith(name) for module in modules), (name, modules)
+        if not imported:
+            assert modules == []
 
 
-@pytest.mark.skipif(pki._SKIP_RSA_CHECK == {}, reason='cryptography < 39 always checks RSA keys')
+@pytest.mark.skipif(keys._SKIP_RSA_CHECK == {}, reason='cryptography < 39 always checks RSA keys')
 def test_a_key_that_fails_the_rsa_check_never_signs_a_csr(tmp_path, capsys, ca):
     args = params(tmp_path, key_type='rsa')
     first = run_main(tls_keypair, args, capsys)
@@ -272,12 +299,11 @@ def test_a_key_that_fails_the_rsa_check_never_signs_a_csr(tmp_path, capsys, ca):
     files.atomic_write(args['key_path'], _broken_private_half(good), 0o600)
     with pytest.raises(pki.PKIError, match='not a valid PEM private key'):
         pki.load_private_key(open(args['key_path'], 'rb').read(), 'k')
-    issuer = pki.certificate_pem(ca[0]).decode()
 
-    # Nothing due: only the public half is read, which matches the certificate.
-    current = run_main(tls_keypair, dict(args, issuer_certificate=issuer), capsys)
+    # defer_csr: only the public half is read, which matches the certificate.
+    current = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
     assert current['csr'] is None and pki.same_public_key(pki.load_public_key(current['public_key'], 'p'), good)
-    # Due (and without issuer_certificate, always): the key is loaded with the check, and refused.
-    for change in (dict(issuer_certificate=issuer, common_name='db2'), {}):
-        refused = run_main(tls_keypair, dict(args, **change), capsys)
-        assert refused['failed'] is True and 'peer.key: not a valid PEM private key' in refused['msg'], refused
+    # A CSR (asked for after the caller found the certificate due): the key is loaded with the
+    # check, and refused.
+    refused = run_main(tls_keypair, args, capsys)
+    assert refused['failed'] is True and 'peer.key: not a valid PEM private key' in refused['msg'], refused
