@@ -353,6 +353,12 @@ class ActionModule(ActionBase):
         firsts = self._keypair(keypair_args, batch, task_vars, common={'defer_csr': True})
         decided = [decide(first, spec, ca.cert, args['renew_before_days'], now, host, item)
                    for item, spec, first in zip(items, specs, firsts)]
+        # Refused before anything more happens on the host (no second run, nothing written).
+        for item, (current, _csr, _public_key, _reasons) in zip(items, decided):
+            if crl is not None:
+                _refuse_revoked(current, crl, crl_path, ca, host, item)
+            if not args['allow_ca_change']:
+                _refuse_ca_change(current, ca, host, item)
         # Due (renew window, SANs changed, another CA, ...) for a key that came as its public key:
         # one more run brings the CSRs, made with the key loaded with its check. Not in check mode,
         # which signs nothing.
@@ -364,12 +370,6 @@ class ActionModule(ActionBase):
                 firsts[number] = answer
                 decided[number] = decide(answer, specs[number], ca.cert, args['renew_before_days'], now,
                                          host, items[number])
-
-        for item, (current, _csr, _public_key, _reasons) in zip(items, decided):
-            if crl is not None:
-                _refuse_revoked(current, crl, crl_path, ca, host, item)
-            if not args['allow_ca_change']:
-                _refuse_ca_change(current, ca, host, item)
 
         plans = []
         for item, first, (current, csr, public_key, reasons) in zip(items, firsts, decided):

@@ -5,6 +5,9 @@
 
 """The PKI core of dbtls.transport: keys, CSRs, signing, CA renewal, bundles, CRLs and checks.
 
+Keys and PEM blocks are in keys.py (no X.509 there, for tls_keypair's cheap rerun) and are
+offered here under the same names.
+
 Pure functions over ``cryptography`` objects and bytes. Nothing here imports Ansible, touches the
 file system or reads the clock implicitly: callers pass file contents and a ``source`` name (the
 file or option the bytes came from, used in every error message), and may pass ``now``.
@@ -38,8 +41,7 @@ else:
     HAS_CRYPTOGRAPHY = True
     CRYPTOGRAPHY_IMPORT_ERROR = None
 
-# Keys and PEM blocks live in keys.py, which imports no X.509 (see there why); pki offers them under
-# the same names, so that one import serves every caller.
+# Re-exported (see the module docstring), so that one import serves every caller.
 from ansible_collections.dbtls.transport.plugins.module_utils.keys import (  # pylint: disable=unused-import
     CURVES, KEY_TYPES, MAX_RSA_KEY_SIZE, MIN_RSA_KEY_SIZE, VAULT_HEADER, PKIError, check_key_spec,
     describe_key, describe_key_spec, generate_private_key, is_vault_encrypted, key_matches_spec,

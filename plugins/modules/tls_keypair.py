@@ -232,8 +232,8 @@ from ansible_collections.dbtls.transport.plugins.module_utils import keys
 from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
 
 # pki (X.509: CSRs, certificates) is imported by the functions that use it, not here: the answer to
-# defer_csr for a current key needs keys.py alone, and pki with cryptography.x509 would add a tenth
-# to the CPU time of that module run, the one every rerun of tls_cert makes on every host.
+# defer_csr for a current key needs keys.py alone, and pki with cryptography.x509 would cost that
+# module run, the one every rerun of tls_cert makes on every host, about a fifth more CPU time.
 
 PENDING_SUFFIX = '.new'
 
