@@ -7,7 +7,7 @@
 //
 // What it emulates, per mode (argv[0]'s basename, or --mode NAME as the first argument):
 //   - The command line of the Vitess release under test: flags are checked against the real
-//     list <flags dir>/<version>/<binary>.txt (shared/vitess-flags). An unknown flag exits 1
+//     list <flags dir>/<version>/<binary>.txt (tests/data/vitess-flags). An unknown flag exits 1
 //     with pflag's "unknown flag: --foo". From v23 a name using only underscores (--grpc_cert)
 //     is accepted as its dash form with Vitess's deprecation warning on stderr; v22 takes names
 //     exactly as listed.

@@ -75,7 +75,7 @@ type proc struct {
 
 func command(t *testing.T, name string, env []string, args ...string) (*exec.Cmd, *syncBuffer) {
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
-	flagsDir, err := vflags.SharedDir()
+	flagsDir, err := vflags.DataDir()
 	if err != nil {
 		t.Fatal(err)
 	}

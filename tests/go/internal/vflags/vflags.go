@@ -1,5 +1,5 @@
 // Package vflags parses a Vitess binary's command line against the real flag list of a Vitess
-// release (the files in shared/vitess-flags/<version>/<binary>.txt), the way pflag does inside
+// release (the files in tests/data/vitess-flags/<version>/<binary>.txt), the way pflag does inside
 // vtgate, vttablet and vtctld: unknown long flags are errors, and from v23 on a name that uses
 // only underscores is accepted as its dash form with a one-time deprecation warning.
 //
@@ -21,17 +21,13 @@ import (
 var glogExempt = map[string]bool{"log_dir": true, "log_link": true, "log_backtrace_at": true}
 
 // hiddenV24 are deprecated flags hidden from v24's --help (so absent from its lists) but still
-// accepted, per shared/vitess-flags/README.md.
+// accepted, per tests/data/vitess-flags/README.md.
 var hiddenV24 = []string{"alsologtostderr", "logtostderr", "stderrthreshold", "log_dir",
 	"log_backtrace_at", "vmodule", "v"}
 
-// SharedDir finds the flag lists for tests: $DBTLS_VITESS_FLAGS_DIR, else
-// ../../../shared/vitess-flags relative to the Go module root (tests/go), that is the shared
-// folder cloned beside the repository.
-func SharedDir() (string, error) {
-	if d := os.Getenv("DBTLS_VITESS_FLAGS_DIR"); d != "" {
-		return d, nil
-	}
+// DataDir finds the flag lists kept in the repository: tests/data/vitess-flags, beside the Go
+// module root (tests/go).
+func DataDir() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
@@ -45,9 +41,9 @@ func SharedDir() (string, error) {
 		}
 		dir = filepath.Dir(dir)
 	}
-	d := filepath.Join(dir, "..", "..", "..", "shared", "vitess-flags")
+	d := filepath.Join(dir, "..", "data", "vitess-flags")
 	if _, err := os.Stat(filepath.Join(d, "v22", "vtgate.txt")); err != nil {
-		return "", fmt.Errorf("Vitess flag lists not found at %s (set DBTLS_VITESS_FLAGS_DIR): %w", d, err)
+		return "", fmt.Errorf("Vitess flag lists not found at %s: %w", d, err)
 	}
 	return filepath.Clean(d), nil
 }

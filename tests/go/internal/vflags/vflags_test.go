@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// FlagsDir is SharedDir, failing the test when the lists are missing.
+// FlagsDir is DataDir, failing the test when the lists are missing.
 func FlagsDir(t testing.TB) string {
-	d, err := SharedDir()
+	d, err := DataDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func load(t *testing.T, version, binary string) *Set {
 	return s
 }
 
-// The counts of shared/vitess-flags/README.md.
+// The counts of tests/data/vitess-flags/README.md.
 func TestListCounts(t *testing.T) {
 	want := map[string]map[string]int{
 		"v22": {"vtgate": 224, "vttablet": 395, "vtctld": 159},

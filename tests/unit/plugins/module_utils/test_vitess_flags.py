@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
 
 import pytest
@@ -15,19 +14,8 @@ import pytest
 from ansible_collections.dbtls.transport.plugins.module_utils import vitess_flags as vf
 
 
-def _flags_dir():
-    """<repo>/../shared/vitess-flags (DBTLS_VITESS_FLAGS_DIR wins, as for the Go tests)."""
-    env = os.environ.get('DBTLS_VITESS_FLAGS_DIR')
-    if env:
-        return pathlib.Path(env)
-    repo = pathlib.Path(__file__).resolve().parents[4]
-    return repo.parent / 'shared' / 'vitess-flags'
-
-
-FLAGS_DIR = _flags_dir()
-needs_lists = pytest.mark.skipif(
-    not (FLAGS_DIR / 'v22' / 'vtgate.txt').is_file(),
-    reason='the Vitess flag lists are not at %s (set DBTLS_VITESS_FLAGS_DIR to their folder)' % FLAGS_DIR)
+# The upstream flag lists kept in the repository (their source is in that folder's README).
+FLAGS_DIR = pathlib.Path(__file__).resolve().parents[3] / 'data' / 'vitess-flags'
 
 
 def _load(version, binary):
@@ -35,7 +23,6 @@ def _load(version, binary):
     return set(line.strip() for line in path.read_text().splitlines() if line.startswith('--'))
 
 
-@needs_lists
 @pytest.mark.parametrize('version', vf.supported_versions())
 @pytest.mark.parametrize('binary', vf.BINARIES)
 def test_every_spelling_exists_in_the_release_list(version, binary):
@@ -45,7 +32,6 @@ def test_every_spelling_exists_in_the_release_list(version, binary):
     assert not missing, 'spellings not in %s/%s.txt: %s' % (version, binary, missing)
 
 
-@needs_lists
 @pytest.mark.parametrize('version', vf.supported_versions())
 @pytest.mark.parametrize('binary', vf.BINARIES)
 def test_table_says_which_binary_lacks_a_flag(version, binary):
@@ -55,7 +41,6 @@ def test_table_says_which_binary_lacks_a_flag(version, binary):
     assert not wrongly_denied, '%s %s has %s although the table denies them' % (binary, version, wrongly_denied)
 
 
-@needs_lists
 def test_all_supported_releases_have_lists():
     for version in vf.supported_versions():
         for binary in vf.BINARIES:
