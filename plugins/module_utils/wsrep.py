@@ -57,7 +57,8 @@ class WsrepError(ValueError):
 
     def __init__(self, message: str, key: str | None = None):
         super().__init__(message)
-        self.key = key
+        # A refused "key" can be any length of input; results and logs get its start only.
+        self.key = key if key is None or len(key) <= 100 else key[:100] + '...'
 
 
 # The socket.* parameters that Galera registers with its configuration, so the only ones it
@@ -104,6 +105,18 @@ _CNF_UNSAFE = {'"': 'a double quote', "'": 'a single quote', '#': 'a comment sig
 Pairs = t.List[t.Tuple[str, str]]
 
 
+def _quote(text: t.Any, limit: int = 60) -> str:
+    """``repr`` of a value for an error message, cut to ``limit`` characters with its full length.
+
+    Messages quote what they refuse; an option string can be megabytes long, and the message
+    must stay one readable line in a task result and a log.
+    """
+    text = text if isinstance(text, str) else str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f'{text[:limit]!r}... ({len(text)} characters)'
+
+
 def galera_bool(value: t.Any) -> bool | None:
     """Truth of ``value`` as Galera reads a boolean, or None when Galera would not accept it."""
     if isinstance(value, bool):
@@ -121,12 +134,12 @@ def galera_bool(value: t.Any) -> bool | None:
 def validate_key(key: t.Any, what: str = 'option') -> str:
     """Return ``key`` when it is a well-formed Galera parameter name, raise WsrepError otherwise."""
     if not isinstance(key, str):
-        raise WsrepError(f'{what} name {key!r} must be a string, not {type(key).__name__}', key=str(key))
+        raise WsrepError(f'{what} name {_quote(key)} must be a string, not {type(key).__name__}', key=str(key))
     if not key:
         raise WsrepError(f'{what} name is empty', key=key)
     if not _KEY_RE.match(key):
         raise WsrepError(
-            f'{what} {key!r}: invalid name (Galera parameter names are letters, digits, "_", "." '
+            f'{what} {_quote(key)}: invalid name (Galera parameter names are letters, digits, "_", "." '
             f'and "-", without spaces)', key=key)
     return key
 
@@ -136,16 +149,16 @@ def validate_value(key: str, value: str) -> str:
     for char, reason in _GALERA_UNSAFE.items():
         if char in value:
             raise WsrepError(
-                f'option {key!r}: the value contains {char!r} ({reason}), which Galera cannot read '
+                f'option {_quote(key)}: the value contains {_quote(char)} ({reason}), which Galera cannot read '
                 f'back reliably; use a value (for example a file path) without it', key=key)
     for char, reason in _CNF_UNSAFE.items():
         if char in value:
             raise WsrepError(
-                f'option {key!r}: the value contains {reason} ({char!r}), which cannot be written '
+                f'option {_quote(key)}: the value contains {reason} ({_quote(char)}), which cannot be written '
                 f'into a quoted my.cnf or SQL value and read back unchanged', key=key)
     for char in value:
         if ord(char) < 0x20 or ord(char) == 0x7f:
-            raise WsrepError(f'option {key!r}: the value contains a control character ({char!r})', key=key)
+            raise WsrepError(f'option {_quote(key)}: the value contains a control character ({_quote(char)})', key=key)
     return value
 
 
@@ -155,11 +168,11 @@ def check_socket_key(key: str, origin: str = 'option') -> None:
         return
     hint = ''
     if key.lower() in SOCKET_OPTIONS:
-        hint = f' (Galera parameter names are case-sensitive: {key.lower()!r})'
+        hint = f' (Galera parameter names are case-sensitive: {_quote(key.lower())})'
     elif key in ('socket.if_addr', 'socket.if_loop', 'socket.mcast_ttl'):
         hint = ' (it is an option of a udp:// address, not a provider option)'
     raise WsrepError(
-        f'{origin} {key!r} is not a Galera 4 socket option and would stop the node{hint}; '
+        f'{origin} {_quote(key)} is not a Galera 4 socket option and would stop the node{hint}; '
         f'known: {", ".join(sorted(SOCKET_OPTIONS))}', key=key)
 
 
@@ -167,7 +180,7 @@ def _check_socket_bool(key: str, value: str) -> None:
     spec = SOCKET_OPTIONS.get(key)
     if spec and spec['bool'] and galera_bool(value) is None:
         raise WsrepError(
-            f'option {key!r}: {value!r} is not a Galera boolean (use yes/no, on/off, true/false or '
+            f'option {_quote(key)}: {_quote(value)} is not a Galera boolean (use yes/no, on/off, true/false or '
             f'1/0)', key=key)
 
 
@@ -179,16 +192,16 @@ def render_value(key: str, value: t.Any) -> str:
         text = str(value)
     elif isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
-            raise WsrepError(f'option {key!r}: {value!r} is not a usable number', key=key)
+            raise WsrepError(f'option {_quote(key)}: {_quote(value)} is not a usable number', key=key)
         text = repr(value)
     elif isinstance(value, str):
         # Galera trims values itself: what it would read is what is written.
         text = value.strip(_SPACE)
     elif value is None:
-        raise WsrepError(f'option {key!r}: the value is null; list the key in remove to drop it', key=key)
+        raise WsrepError(f'option {_quote(key)}: the value is null; list the key in remove to drop it', key=key)
     else:
         raise WsrepError(
-            f'option {key!r}: the value must be a string, a number or a boolean, not '
+            f'option {_quote(key)}: the value must be a string, a number or a boolean, not '
             f'{type(value).__name__}', key=key)
     validate_value(key, text)
     _check_socket_bool(key, text)
@@ -209,12 +222,12 @@ def parse_pairs(text: str | None, source: str = 'current') -> Pairs:
         key = key.strip(_SPACE)
         if not sep:
             raise WsrepError(
-                f'{source}: key without value {key!r} at position {position} (Galera refuses it)', key=key)
+                f'{source}: key without value {_quote(key)} at position {position} (Galera refuses it)', key=key)
         if not key:
-            raise WsrepError(f'{source}: empty key in {segment.strip(_SPACE)!r} (Galera refuses it)')
+            raise WsrepError(f'{source}: empty key in {_quote(segment.strip(_SPACE))} (Galera refuses it)')
         if '=' in value:
             raise WsrepError(
-                f'{source}: more than one value for key {key!r} in {segment.strip(_SPACE)!r} '
+                f'{source}: more than one value for key {_quote(key)} in {_quote(segment.strip(_SPACE))} '
                 f'(Galera refuses it)', key=key)
         validate_key(key, f'{source}: option')
         value = value.strip(_SPACE)
@@ -251,7 +264,7 @@ def format_options(options: Mapping[str, t.Any] | Iterable[tuple[str, t.Any]],
                    separator: str = '; ') -> str:
     """Join options into the string Galera reads; every key and value is checked first."""
     if separator.strip(_SPACE) != ';':
-        raise WsrepError(f'separator {separator!r} must be ";" with optional spaces')
+        raise WsrepError(f'separator {_quote(separator)} must be ";" with optional spaces')
     items = options.items() if isinstance(options, Mapping) else options
     rendered = []
     seen = set()
@@ -259,7 +272,7 @@ def format_options(options: Mapping[str, t.Any] | Iterable[tuple[str, t.Any]],
         validate_key(key)
         check_socket_key(key)
         if key in seen:
-            raise WsrepError(f'option {key!r} is given twice', key=key)
+            raise WsrepError(f'option {_quote(key)} is given twice', key=key)
         seen.add(key)
         rendered.append(f'{key}={render_value(key, value)}')
     return separator.join(rendered)
@@ -302,9 +315,9 @@ def merge(current: t.Any, set_options: Mapping[str, t.Any] | None = None,
     remove = list(remove)
     for key in remove:
         if not isinstance(key, str) or not key.strip(_SPACE):
-            raise WsrepError(f'remove: {key!r} is not an option name', key=str(key))
+            raise WsrepError(f'remove: {_quote(key)} is not an option name', key=str(key))
         if key != key.strip(_SPACE):
-            raise WsrepError(f'remove: {key!r} has surrounding spaces; option names are matched exactly', key=key)
+            raise WsrepError(f'remove: {_quote(key)} has surrounding spaces; option names are matched exactly', key=key)
     both = [key for key in set_options if key in remove]
     if both:
         raise WsrepError(f'option {both[0]!r} is both in set and in remove', key=both[0])
@@ -373,7 +386,7 @@ def tls_options(cert: str, key: str, ca: str, cipher: str | None = None,
     options: dict[str, t.Any] = {}
     for name, value in (('socket.ssl_cert', cert), ('socket.ssl_key', key), ('socket.ssl_ca', ca)):
         if not isinstance(value, str) or not value.strip(_SPACE):
-            raise WsrepError(f'option {name!r}: a file path is required', key=name)
+            raise WsrepError(f'option {_quote(name)}: a file path is required', key=name)
         options[name] = render_value(name, value)
     if cipher is not None:
         if not isinstance(cipher, str) or not cipher.strip(_SPACE):
@@ -409,7 +422,7 @@ def mariadb_server_groups(version: str | None = None) -> list[str]:
     if version:
         match = re.match(r'(\d+)\.(\d+)', str(version))
         if not match:
-            raise WsrepError(f'version {version!r}: expected a MariaDB version such as 10.11')
+            raise WsrepError(f'version {_quote(version)}: expected a MariaDB version such as 10.11')
         base = f'{match.group(1)}.{match.group(2)}'
         groups += [f'mysqld-{base}', f'mariadb-{base}', f'mariadbd-{base}']
     return groups

@@ -195,3 +195,16 @@ def test_rerun_on_the_result_is_unchanged(cnf, capsys):
     second = run({'config_path': str(cnf), 'section': 'galera', 'set': {'socket.ssl_ca': '/ca'}}, capsys)
     assert first['changed'] is True and second['changed'] is False
     assert second['value'] == first['value']
+
+
+
+@pytest.mark.parametrize('current', [
+    'x' * 1_000_000,                                   # one megabyte without '=': a key without value
+    'gcache.size=1G; ' + 'k' * 1_000_000 + '=v=w',     # a megabyte-long key with two values
+    'gcache.size=' + 'v' * 1_000_000 + '#',            # a megabyte-long value with a comment sign
+])
+def test_a_huge_current_value_is_refused_with_a_short_excerpt(current, capsys):
+    result = run({'current': current, 'set': {'gcache.size': '2G'}}, capsys)
+    assert result['failed']
+    assert "'gcache.size'" in result['msg'] or 'characters)' in result['msg'], result['msg'][:300]
+    assert len(json.dumps(result)) < 1000, result['msg'][:300]
