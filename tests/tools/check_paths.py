@@ -13,7 +13,8 @@ counts as outside when
 - Python takes the parent of the repository root (`.parent` of a variable named repo);
 - a `..` step leads to a folder named `shared`: the repository has none, and the development
   tree's reference folder of that name sits beside the clone, where a user has nothing;
-- an absolute path names the folder of the development machine that holds this checkout.
+- an absolute path names the folder of the development machine that holds this checkout;
+- a Markdown link (`[text](target)`) names a local file or folder that the checkout lacks.
 Binary files, files that are not tracked by git and this file (its patterns would match
 themselves) are skipped.
 """
@@ -33,6 +34,7 @@ PROJECT_ANCHOR = re.compile(r'MOLECULE_PROJECT_DIRECTORY[\'")\s}]*/?$')
 SIBLING_SHARED = re.compile(r'\.\.[\'"]?\s*(?:/|,|\s/\s)\s*[\'"]?shared\b')
 REPO_PARENT = re.compile(r'\b(?:repo|REPO|repo_root|REPO_ROOT|root_dir)\.parent\b')
 SELF = 'tests/tools/check_paths.py'
+MARKDOWN_LINK = re.compile(r'\]\(([^)\s]+)\)')
 WORKPLACE = re.compile(r'(?<![\w.])/work/')
 
 
@@ -68,6 +70,24 @@ def findings_in_text(relpath, text):
     return found
 
 
+def broken_links(root, relpath, text):
+    """Return (line number, reason) for each relative Markdown link whose target is missing."""
+    found = []
+    base = os.path.dirname(os.path.join(root, relpath))
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in MARKDOWN_LINK.finditer(line):
+            target = match.group(1).split('#', 1)[0]
+            # URLs, mailto: and the like carry a colon; local paths in this tree do not.
+            if not target or ':' in target:
+                continue
+            resolved = os.path.normpath(os.path.join(base, target))
+            if not resolved.startswith(os.path.normpath(root) + os.sep):
+                found.append((number, 'links to %s outside the repository' % target))
+            elif not os.path.exists(resolved):
+                found.append((number, 'links to %s, which the checkout lacks' % target))
+    return found
+
+
 def check(root):
     problems = []
     for relpath in tracked_files(root):
@@ -81,7 +101,10 @@ def check(root):
         if b'\0' in data:
             continue
         text = data.decode('utf-8', errors='replace')
-        problems.extend('%s:%d: %s' % (relpath, number, reason) for number, reason in findings_in_text(relpath, text))
+        found = findings_in_text(relpath, text)
+        if relpath.endswith('.md'):
+            found += broken_links(root, relpath, text)
+        problems.extend('%s:%d: %s' % (relpath, number, reason) for number, reason in found)
     return problems
 
 

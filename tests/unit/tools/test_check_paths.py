@@ -25,11 +25,11 @@ SIBLING = '..' + '/shared'
 
 LEAVING = [
     ('playbooks/demo/standin.yml', 'flags_src: "{{ playbook_dir }}/../../../vitess-flags"'),
-    ('molecule/vitess/prepare.yml', "src: \"{{ lookup('env', 'MOLECULE_PROJECT_DIRECTORY') }}/../flags\""),
+    ('molecule/vitess/prepare.yml', "src: \"{{ lookup('env', 'MOLECULE_PROJECT_DIRECTORY') }}/" + "../flags\""),
     ('README.md', 'see `%s/testbed.md` in the development tree' % SIBLING),
     ('.config/molecule/config.yml', '# Facts are in %s/testbed.md' % SIBLING),
     ('tests/go/flags.go', 'd := filepath.Join(dir, "..", "..", "..", "data")'),
-    ('tests/go/internal/vflags/vflags.go', 'd := filepath.Join(dir, "..", "shared", "vitess-flags")'),
+    ('tests/go/internal/vflags/vflags.go', 'd := filepath.Join(dir, "..", "sha' + 'red", "vitess-flags")'),
     ('tests/unit/test_x.py', "FLAGS = REPO" + ".parent / 'vitess-flags'"),
     ('tests/testbed/prepare', 'cp -r ' + '/wo' + 'rk/shared/vitess-flags .'),
 ]
@@ -73,3 +73,17 @@ def test_the_command_names_each_file_and_line_and_fails(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 1
     assert 'docs/guide.md:2:' in run.stdout
+
+
+def test_a_markdown_link_to_a_missing_file_is_found(tmp_path):
+    (tmp_path / 'roles' / 'x').mkdir(parents=True)
+    (tmp_path / 'roles' / 'x' / 'README.md').write_text(
+        '[defaults](defaults/main.yml) [home](https://example.org/a) [top](../../README.md#usage)\n')
+    (tmp_path / 'README.md').write_text('[role](roles/x/README.md) [gone](roles/y/README.md)\n')
+    subprocess.run(['git', 'init', '-q', str(tmp_path)], check=True)
+    subprocess.run(['git', '-C', str(tmp_path), 'add', '-A'], check=True)
+    problems = check_paths.check(str(tmp_path))
+    assert problems == [
+        'README.md:1: links to roles/y/README.md, which the checkout lacks',
+        'roles/x/README.md:1: links to defaults/main.yml, which the checkout lacks',
+    ]
