@@ -79,6 +79,9 @@ ARGUMENT_SPEC = dict(
     certificates=dict(type='list', elements='dict', options=ITEM_SPEC),
     certificate_src=dict(type='path'),
     private_key_src=dict(type='path'),
+    force=dict(type='bool', default=False),
+    backup=dict(type='bool', default=False),
+    return_content=dict(type='bool', default=False),
 )
 _SINGLE = ('key_path', 'cert_path', 'common_name')
 
@@ -206,7 +209,7 @@ _NO_INSTALL = 'DBTLS-NO-INSTALL'
 _MARK = 'DBTLS-'
 
 
-def install_command(entries, remove_dir=None) -> str:
+def install_command(entries, remove_dir=None, backup=False) -> str:
     """One POSIX shell command that installs certificate files already sent to the host.
 
     ``entries``: (source, destination, mode, owner, group) per file. ``source`` is a file in the
@@ -221,6 +224,11 @@ def install_command(entries, remove_dir=None) -> str:
     ``sha256sum``: whether it equals its source, by ``cmp``) for the controller to compare with the
     bytes it sent. ``remove_dir`` (the remote temp dir) is removed at the end, whatever happened.
     Without ``install`` on the host nothing is done and ``DBTLS-NO-INSTALL`` is printed.
+
+    ``backup``: before the renames, each destination that exists is copied with ``cp -p`` (owner,
+    group, mode kept) to ``<destination>.<pid>.<YYYY-MM-DD@HH:MM:SS>~``, the name
+    ansible.builtin.copy gives a backup, and ``DBTLS-BACKUP <number> <path>`` is printed. A failure
+    removes the copies of the files that were not replaced.
     """
     q = shlex.quote
     temps = []
@@ -239,8 +247,23 @@ def install_command(entries, remove_dir=None) -> str:
         lines.append(f'  if [ -d {q(dest)} ]; then echo "{_MARK}FAILED {number} is-a-directory"; {drop}; return 1; fi')
         lines.append(f'  install {options} -- {q(src)} {q(temp)} || '
                      f'{{ echo "{_MARK}FAILED {number} writing"; {drop}; return 1; }}')
+    backups = [f'"${{dbtls_b{number}}}"' for number in range(len(entries))] if backup else []
+    if backup:
+        lines.append('  dbtls_stamp=$(date +%Y-%m-%d@%H:%M:%S)')
+        for number in range(len(entries)):
+            lines.append(f'  dbtls_b{number}=')
+        for number, (_src, dest, _mode, _owner, _group) in enumerate(entries):
+            undo = ' '.join(f'${{dbtls_b{n}:+{backups[n]}}}' for n in range(number + 1))
+            lines.append(f'  if [ -f {q(dest)} ]; then dbtls_b{number}={q(dest)}".$$.${{dbtls_stamp}}~"; '
+                         f'cp -p -- {q(dest)} {backups[number]} || {{ echo "{_MARK}FAILED {number} backup"; '
+                         f'{drop}; rm -f -- {undo}; return 1; }}; fi')
     for number, ((_src, dest, _mode, _owner, _group), temp) in enumerate(zip(entries, temps)):
-        lines.append(f'  mv -f -- {q(temp)} {q(dest)} || {{ echo "{_MARK}FAILED {number} renaming"; {drop}; return 1; }}')
+        undo = ''
+        if backup:
+            undo = '; rm -f -- ' + ' '.join(f'${{dbtls_b{n}:+{backups[n]}}}' for n in range(number, len(entries)))
+        lines.append(f'  mv -f -- {q(temp)} {q(dest)} || {{ echo "{_MARK}FAILED {number} renaming"; {drop}{undo}; return 1; }}')
+        if backup:
+            lines.append(f'  [ -z {backups[number]} ] || echo "{_MARK}BACKUP {number} ${{dbtls_b{number}}}"')
     lines.append('  if command -v sha256sum >/dev/null 2>&1; then')
     for number, (_src, dest, _mode, _owner, _group) in enumerate(entries):
         lines.append(f'    echo "{_MARK}SHA256 {number} $(sha256sum < {q(dest)})"')
@@ -290,23 +313,52 @@ class ActionModule(ActionBase):
                 # Bring your own: verified and installed as delivered, nothing is signed.
                 ('certificate_src', 'ca_key_path'), ('certificate_src', 'ca_key_passphrase'),
                 ('certificate_src', 'chain_path'), ('certificate_src', 'certificates'),
-                ('certificate_src', 'crl_path')],
+                ('certificate_src', 'crl_path'), ('certificate_src', 'force')],
             required_one_of=[('certificates', 'key_path'), ('ca_key_path', 'certificate_src')],
             # common_name is only checked, if given, when certificate_src brings the certificate.
             required_together=[('key_path', 'cert_path'), ('certificate_src', 'private_key_src')])
         if not pki.HAS_CRYPTOGRAPHY:
             raise AnsibleActionFail('tls_cert needs the Python library "cryptography" on the controller')
+        # Keys tls_keypair generated in this task, and the items whose certificate is installed:
+        # a task that fails removes the keys whose certificate never arrived (see _undo()).
+        self._generated = {}
+        self._installed_items = set()
         try:
             result.update(self._run(args, task_vars))
         except _ModuleFailed as exc:
             failed = exc.result
             failed.pop('invocation', None)
             result.update(failed)
+            result['msg'] = str(failed.get('msg', 'tls_keypair failed')) + self._undo()
         except (pki.PKIError, files.FilesError, LocalFileError) as exc:
             result['failed'] = True
-            result['msg'] = str(exc)
+            result['msg'] = str(exc) + self._undo()
             result['changed'] = False
         return result
+
+    def _undo(self) -> str:
+        """After a failure: remove, with one command on the host, the keys this task generated whose
+        certificate was not installed, so that a failed task leaves nothing it created (a new key
+        without its certificate would only be found, and kept, by the next run). Nothing is run when
+        no key was generated; returns what to add to the failure message."""
+        paths = [path for number, path in sorted(self._generated.items()) if number not in self._installed_items]
+        if not paths:
+            return ''
+        command = 'rm -f -- ' + ' '.join(shlex.quote(path) for path in paths)
+        try:
+            removed = self._low_level_execute_command(command, sudoable=True)
+        except AnsibleError as exc:
+            return f' (the key(s) generated by this task could not be removed: {", ".join(paths)}: {exc})'
+        if removed.get('rc') != 0:
+            return (f' (the key(s) generated by this task could not be removed: {", ".join(paths)}: '
+                    f'{(removed.get("stderr") or removed.get("stdout") or "").strip()})')
+        return f' (removed the key(s) this task had generated: {", ".join(paths)})'
+
+    def _note_generated(self, number: int, item: dict, answer: dict) -> None:
+        """Remember a key tls_keypair generated for item ``number`` (a new key of another type waits
+        as <key_path>.new)."""
+        if answer.get('key_generated') and not self._task.check_mode:
+            self._generated[number] = item['key_path'] + ('.new' if answer.get('key_pending') else '')
 
     def _vault(self):
         # The loader's VaultLib holds the secrets of --vault-id / --vault-password-file.
@@ -350,7 +402,10 @@ class ActionModule(ActionBase):
         # defer_csr: a key that has a certificate comes back as its public key, read without the RSA
         # key check (see keys.public_key_of_private_key), and the host parses no X.509, which makes
         # the module run of a rerun cheaper; this controller decides alone whether a CSR is needed.
-        firsts = self._keypair(keypair_args, batch, task_vars, common={'defer_csr': True})
+        # With force every certificate is due, so the first run brings the CSRs (no deferral).
+        firsts = self._keypair(keypair_args, batch, task_vars, common={'defer_csr': not args['force']})
+        for number, (item, first) in enumerate(zip(items, firsts)):
+            self._note_generated(number, item, first)
         decided = [decide(first, spec, ca.cert, args['renew_before_days'], now, host, item)
                    for item, spec, first in zip(items, specs, firsts)]
         # Refused before anything more happens on the host (no second run, nothing written).
@@ -367,19 +422,22 @@ class ActionModule(ActionBase):
         if late:
             answers = self._keypair([keypair_args[number] for number in late], batch, task_vars)
             for number, answer in zip(late, answers):
+                self._note_generated(number, items[number], answer)
                 firsts[number] = answer
                 decided[number] = decide(answer, specs[number], ca.cert, args['renew_before_days'], now,
                                          host, items[number])
 
         plans = []
-        for item, first, (current, csr, public_key, reasons) in zip(items, firsts, decided):
+        for number, (item, first, (current, csr, public_key, reasons)) in enumerate(zip(items, firsts, decided)):
+            if args['force'] and not reasons:
+                reasons.append('forced (force=true)')
             chain_changed = (not reasons and current is not None
                              and _chain_pems(first, host, item) != ca.chain_pems)
             if chain_changed:
                 reasons.append('chain differs')
             plans.append({'first': first, 'current': current, 'csr': csr, 'public_key': public_key,
                           'reasons': reasons, 'chain_changed': chain_changed, 'new_cert': None,
-                          'second': {}})
+                          'second': {}, 'number': number})
 
         if not check_mode:
             by_shell, by_module = [], []
@@ -397,6 +455,8 @@ class ActionModule(ActionBase):
                                                      ca_source=ca.cert_path)
                     certificate = pki.certificate_pem(plan['new_cert']).decode('ascii')
                 module_args = dict(one, certificate=certificate, chain=ca.chain_pems)
+                if args['backup']:
+                    module_args['backup'] = True
                 # A new key of another type waits beside the old one as <key_path>.new and replaces
                 # it together with its certificate: tls_keypair does that, because it checks on the
                 # host that the waiting key belongs to the certificate before it replaces a working
@@ -413,10 +473,13 @@ class ActionModule(ActionBase):
                     raise pki.PKIError(f'{host}:{item["cert_path"]}: the certificate does not verify, nothing '
                                        f'was installed: {"; ".join(problems)}')
                 by_shell.append((item, plan, module_args))
-            if by_shell and not self._install(by_shell, host):
+            if by_shell and not self._install(by_shell, host, backup=args['backup']):
                 # The host has no install(1) (nothing was touched): tls_keypair writes the files.
                 by_module.extend((plan, module_args) for _item, plan, module_args in by_shell)
             if by_module:
+                # Counted as installed before the run: when it fails, which of its items were written
+                # is not known, and a key is never removed from beside a certificate made for it.
+                self._installed_items.update(plan['number'] for plan, _module_args in by_module)
                 seconds = self._keypair([module_args for _plan, module_args in by_module], batch, task_vars)
                 for (plan, _module_args), second in zip(by_module, seconds):
                     plan['second'] = second
@@ -432,7 +495,7 @@ class ActionModule(ActionBase):
             combined['diff'] = diffs
         return combined
 
-    def _install(self, entries: list, host: str) -> bool:
+    def _install(self, entries: list, host: str, backup: bool = False) -> bool:
         """Install the certificate files of ``entries`` (item, plan, tls_keypair install args) with
         one shell command on the host, instead of a second tls_keypair run (a Python module run
         costs ~0.3 CPU s on the host, about as much as the first run; the command costs a shell).
@@ -465,7 +528,7 @@ class ActionModule(ActionBase):
         # An unprivileged become user cannot remove the connection user's temp dir: then cleanup()
         # removes it as the connection user, as after a module run.
         remove = not self._is_become_unprivileged() and self._should_remove_tmp_path(tmpdir)
-        result = self._low_level_execute_command(install_command(files_spec, tmpdir if remove else None),
+        result = self._low_level_execute_command(install_command(files_spec, tmpdir if remove else None, backup),
                                                  sudoable=True)
         if remove:
             shell.tmpdir = None
@@ -481,10 +544,23 @@ class ActionModule(ActionBase):
             words = line.split()
             if len(words) >= 2 and words[0].startswith(_MARK) and words[1].isdigit() and int(words[1]) < len(paths):
                 marks.setdefault(words[0][len(_MARK):], {})[int(words[1])] = words[2:]
-        for number, step in (marks.get('FAILED') or {}).items():
+                if words[0] == f'{_MARK}BACKUP' and len(words) > 2:
+                    # The path as printed (it may hold spaces).
+                    entries[int(words[1])][1]['backup_file'] = line.split(' ', 2)[2]
+        failed = marks.get('FAILED') or {}
+        # Which certificates are in place: before a failed rename, the ones before it in the list;
+        # after a failure the command did not name, all of them may be.
+        done = range(len(entries))
+        for number, step in failed.items():
+            done = range(number) if step == ['renaming'] else ()
+        self._installed_items.update(entries[number][1]['number'] for number in done)
+        for number, step in failed.items():
             what = ' '.join(step).replace('-', ' ')
             what += ('; no certificate was replaced' if what != 'renaming'
                      else '; the certificates before it in the list were replaced')
+            kept = [plan['backup_file'] for _item, plan, _args in entries if plan.get('backup_file')]
+            if kept:
+                what += f'; their backups: {", ".join(kept)}'
             raise pki.PKIError(f'{host}:{paths[number]}: installing the certificate failed ({what}): '
                                f'{err or out.strip() or "rc " + str(result.get("rc"))}')
         if result.get('rc') != 0:
@@ -544,6 +620,8 @@ class ActionModule(ActionBase):
                         if args.get(name) is not None and name != 'common_name'}
         keypair_args['common_name'] = pki.common_name_of(certs[0]) or host
         keypair_args.update(certificate=cert_data.decode('ascii'), private_key=key_data.decode('ascii'))
+        if args['backup']:
+            keypair_args['backup'] = True
         installed = self._keypair([keypair_args], False, task_vars)[0]
         reasons = []
         if installed.get('key_changed'):
@@ -562,6 +640,11 @@ class ActionModule(ActionBase):
         }
         if installed.get('attributes_changed'):
             result['attributes_changed'] = installed['attributes_changed']
+        for name in ('backup_file', 'key_backup_file'):
+            if installed.get(name):
+                result[name] = installed[name]
+        if args['return_content']:
+            result['certificate'] = cert_data.decode('ascii')     # public; the key is never returned
         for name in ('subject', 'issuer', 'serial', 'serial_hex', 'sans', 'not_before', 'not_after',
                      'days_left', 'fingerprint_sha256', 'key_type', 'usage'):
             result[name] = facts[name]
@@ -603,6 +686,25 @@ class ActionModule(ActionBase):
         attributes.update(second.get('attributes_changed') or {})
         if attributes:
             result['attributes_changed'] = attributes
+        # backup: the copy of the replaced certificate (shell install or tls_keypair) and, when a
+        # key of another type replaced the old one, of the old key.
+        backup_file = plan.get('backup_file') or second.get('backup_file')
+        if backup_file:
+            result['backup_file'] = backup_file
+        if second.get('key_backup_file'):
+            result['key_backup_file'] = second['key_backup_file']
+        if args['return_content']:
+            # The certificate file as the host holds it now (leaf, then chain): public. The key is
+            # never returned.
+            if plan.get('installed') is not None:
+                result['certificate'] = plan['installed'].decode('ascii')
+            elif second.get('certificate'):
+                result['certificate'] = second['certificate'] + ''.join(ca.chain_pems)
+            elif current is not None:
+                result['certificate'] = (pki.certificate_pem(current).decode('ascii')
+                                         + ''.join(_chain_pems(first, host, item)))
+            else:
+                result['certificate'] = None
         if shown is not None:
             facts = pki.certificate_facts(shown, now)
             for name in ('subject', 'issuer', 'serial', 'serial_hex', 'sans', 'not_before', 'not_after',

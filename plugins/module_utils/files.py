@@ -26,6 +26,7 @@ import os
 import pwd
 import secrets
 import stat
+import time
 import typing as t
 from dataclasses import dataclass
 
@@ -259,16 +260,49 @@ def _fsync_dir(directory: str) -> None:
         os.close(fd)
 
 
-def write_files(specs: t.Sequence[FileSpec], parent_mode: int | None = None) -> None:
+def backup_name(path: str) -> str:
+    """Where a backup of ``path`` goes: ``<path>.<pid>.<YYYY-MM-DD@HH:MM:SS>~`` in local time, the
+    name ansible.builtin.copy and community.crypto give their backups."""
+    return f'{path}.{os.getpid()}.{time.strftime("%Y-%m-%d@%H:%M:%S~", time.localtime())}'
+
+
+def _backup_spec(path: str) -> FileSpec | None:
+    """A copy of the existing regular file ``path`` with its owner, group and mode, or None when
+    there is no such file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FilesError(f'{path}: cannot be read for its backup: {_describe(exc)}') from None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    data = read_file(path)
+    if data is None:
+        return None
+    return FileSpec(backup_name(path), data, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+
+
+def write_files(specs: t.Sequence[FileSpec], parent_mode: int | None = None,
+                backup: bool = False) -> dict[str, str]:
     """Write all files, or none: every temp file is staged before the first rename.
 
     ``parent_mode``: create missing parent directories with this mode (None: they must exist).
+    ``backup``: keep a copy of each file that is replaced (see backup_name()), with the file's
+    owner, group and mode; the copies are staged with the new files, so a failure leaves none.
+    Returns {path: backup path} for the files that had one.
     """
     staged: list[tuple[str, str]] = []
     created_dirs: list[str] = []
+    backups: dict[str, str] = {}
     try:
         for spec in specs:
-            staged.append((_stage(spec, parent_mode, created_dirs), os.path.abspath(spec.path)))
+            path = os.path.abspath(spec.path)
+            copy = _backup_spec(path) if backup else None
+            if copy is not None:
+                staged.append((_stage(copy, None, created_dirs), copy.path))
+                backups[spec.path] = copy.path
+            staged.append((_stage(spec, parent_mode, created_dirs), path))
     except BaseException:
         for tmp, _path in staged:
             _unlink_quietly(tmp)
@@ -285,9 +319,33 @@ def write_files(specs: t.Sequence[FileSpec], parent_mode: int | None = None) -> 
             _unlink_quietly(tmp)
             raise FilesError(f'{path}: cannot be replaced: {_describe(exc)}') from None
         _fsync_dir(os.path.dirname(path))
+    return backups
+
+
+def check_directories(paths: t.Iterable[tuple[str, str]], writable: bool = True) -> None:
+    """Fail, naming the option and the path, unless the folder of every (option, path) exists (and,
+    with ``writable``, can take a new file): checked before anything is generated, so that a folder
+    that cannot take one file does not leave the other ones written."""
+    for option, path in paths:
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            what = 'is not a directory' if os.path.lexists(directory) else 'does not exist'
+            raise FilesError(f'{path}: the folder {directory} {what} ({option}); nothing was written')
+        if writable and not os.access(directory, os.W_OK | os.X_OK):
+            raise FilesError(f'{path}: the folder {directory} is not writable ({option}); nothing was written')
+
+
+def remove_files(paths: t.Iterable[str]) -> None:
+    """Remove files this run created, after a later step failed (missing ones are skipped)."""
+    for path in paths:
+        _unlink_quietly(path)
 
 
 def atomic_write(path: str, content: bytes, mode: int | None = None, owner: t.Any = None,
-                 group: t.Any = None, default_mode: int = 0o600, parent_mode: int | None = None) -> None:
-    """Atomically replace ``path`` with ``content``; see the module docstring."""
-    write_files([FileSpec(path, content, mode, owner, group, default_mode)], parent_mode=parent_mode)
+                 group: t.Any = None, default_mode: int = 0o600, parent_mode: int | None = None,
+                 backup: bool = False) -> str | None:
+    """Atomically replace ``path`` with ``content``; see the module docstring. Returns the path of
+    the backup of the replaced file (``backup``), else None."""
+    backups = write_files([FileSpec(path, content, mode, owner, group, default_mode)],
+                          parent_mode=parent_mode, backup=backup)
+    return backups.get(path)

@@ -123,6 +123,30 @@ options:
     description: Mode of the certificate file, as an octal string.
     type: raw
     default: '0644'
+  force:
+    description:
+      - Sign the CA certificate again now (same key, subject and key identifier, a new serial and
+        validity), even when it is not due. Certificates it issued keep verifying.
+      - The key is never replaced, not even with O(force) - a new key is a new CA (see
+        C(dbtls.transport.rotate_ca)).
+      - In check mode the task reports a change and writes nothing.
+    type: bool
+    default: false
+  backup:
+    description:
+      - Keep a copy of the CA certificate before it is replaced (renewal, O(force), a changed
+        issuer), named C(<cert_path>.<pid>.<YYYY-MM-DD@HH:MM:SS>~) with the file's owner, group and
+        mode, as M(ansible.builtin.copy) and M(community.crypto.x509_certificate) name theirs; RV(backup_file)
+        returns its path.
+      - The key is only ever created, never replaced, so it has no backup.
+    type: bool
+    default: false
+  return_content:
+    description:
+      - Return the (current or new) CA certificate in PEM as RV(certificate).
+      - The private key is B(never) returned, not with this option either.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - dbtls.transport.tls_files
 seealso:
@@ -155,6 +179,19 @@ EXAMPLES = r'''
   delegate_to: localhost
   run_once: true
   no_log: true
+
+- name: Sign the CA certificate again now, keeping a copy of the old one, and return it
+  dbtls.transport.tls_ca:
+    key_path: "{{ inventory_dir }}/pki/ca.key"
+    cert_path: "{{ inventory_dir }}/pki/ca.crt"
+    common_name: dbtls production CA
+    force: true
+    backup: true
+    return_content: true
+  delegate_to: localhost
+  run_once: true
+  become: false
+  register: ca_renewed
 
 - name: An intermediate CA signed by the root (bring the root key online only for this task)
   dbtls.transport.tls_ca:
@@ -224,9 +261,14 @@ key_type:
   returned: when a key exists or was created
   type: str
 certificate:
-  description: The CA certificate in PEM (public).
-  returned: when a certificate exists or was created
+  description: The (current or new) CA certificate in PEM (public; in check mode the current one).
+  returned: with O(return_content), when a certificate exists or was created
   type: str
+backup_file:
+  description: The copy of the CA certificate that was replaced.
+  returned: with O(backup), when a certificate was replaced
+  type: str
+  sample: /srv/pki/ca.crt.2417.2026-12-06@05:31:07~
 '''
 
 import os
@@ -294,6 +336,8 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
         reasons = pki.ca_needs_renewal(cert, key, common_name, renew_before_days, now,
                                        cert_source=cert_path, key_source=key_path,
                                        organization=organization, issuer_cert=issuer_cert)
+        if params.get('force') and not reasons:
+            reasons = ['forced (force=true)']
 
     new_cert = None
     if reasons and key is not None:
@@ -311,13 +355,15 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
                            'give the intermediate its own name')
 
     changed = bool(reasons)
+    backups = {}
     if not check_mode and reasons:
         to_write = []
         if key_generated:
             to_write.append(files.FileSpec(key_path, pki.serialize_private_key(key, passphrase),
                                            key_mode, owner, group))
         to_write.append(files.FileSpec(cert_path, pki.certificate_pem(new_cert), cert_mode, owner, group))
-        files.write_files(to_write, parent_mode=0o700)
+        # Only the certificate can be there already: a key is only written when there is none.
+        backups = files.write_files(to_write, parent_mode=0o700, backup=bool(params.get('backup')))
     # Owner, group and mode of files that were not rewritten.
     attribute_changes = {}
     for path, mode, written in ((key_path, key_mode, key_generated and reasons),
@@ -344,13 +390,20 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
     }
     if attribute_changes:
         result['attributes_changed'] = {p: sorted(c) for p, c in attribute_changes.items()}
+    if backups.get(cert_path):
+        result['backup_file'] = backups[cert_path]
     if key is not None:
         result['key_type'] = pki.describe_key(key)
     if shown is not None:
         facts = pki.certificate_facts(shown, now)
         for name in ('subject', 'issuer', 'serial', 'serial_hex', 'fingerprint_sha256', 'not_before', 'not_after', 'days_left'):
             result[name] = facts[name]
-        result['certificate'] = pki.certificate_pem(shown).decode('ascii')
+        if params.get('return_content'):
+            # Check mode returns the certificate on disk: the new one is not made without a key.
+            on_disk = cert if check_mode else shown
+            result['certificate'] = pki.certificate_pem(on_disk).decode('ascii') if on_disk is not None else None
+    elif params.get('return_content'):
+        result['certificate'] = None
     return result
 
 
@@ -406,6 +459,9 @@ def main():
             issuer_key_path=dict(type='path'),
             issuer_key_passphrase=dict(type='str', no_log=True),
             path_length=dict(type='int'),
+            force=dict(type='bool', default=False),
+            backup=dict(type='bool', default=False),
+            return_content=dict(type='bool', default=False),
         ),
         required_together=[('issuer_cert_path', 'issuer_key_path')],
         supports_check_mode=True,

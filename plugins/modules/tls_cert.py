@@ -27,14 +27,17 @@ description:
   - Idempotent. A certificate is issued only when one of these holds, and RV(reasons) says which -
     it is missing; the host's key changed (or was replaced because O(key_type) changed); its CN,
     SANs (compared as a set) or usage differ from the task; it was issued by another CA (issuer
-    name, authority key identifier or signature); it has expired; or fewer than
-    O(renew_before_days) days are left. O(valid_days) and the serial are not compared.
+    name, authority key identifier or signature); it has expired; fewer than
+    O(renew_before_days) days are left; or O(force) is set. O(valid_days) and the serial are not
+    compared.
   - 'Leaf certificates carry: basicConstraints CA:FALSE (critical); keyUsage digitalSignature, plus
     keyEncipherment for RSA keys only (critical); extendedKeyUsage serverAuth, clientAuth or both
     per O(usage); the SANs; subject and authority key identifiers; a random 159-bit serial;
     notBefore five minutes in the past for clock skew; notAfter at most the CA''s notAfter.'
   - Everything on the controller (CA files, passphrase, names) is checked before the target is
-    touched, so bad input fails without changing anything.
+    touched, so bad input fails without changing anything. On the target, the folders of
+    O(key_path) and O(cert_path) are checked before a key is generated; a task that fails after
+    it generated a key removes that key again, so a failed task leaves no file it created.
   - 'Intermediate CAs: when O(ca_cert_path) is an intermediate, O(chain_path) is required and must
     start with that CA, then the intermediates above it, without the root. The host''s certificate
     file then holds leaf + intermediates and its CA file only needs the root: Galera refuses a
@@ -238,6 +241,39 @@ options:
         module argument (never logged or returned) - the one case where a key travels, because it
         was born elsewhere.
     type: path
+  force:
+    description:
+      - Issue a new certificate now for every certificate of the task, even when the one in place
+        is current (as M(community.crypto.x509_certificate)'s O(force)); RV(reasons) says
+        C(forced (force=true)). For a rerun that must replace certificates without deleting
+        files on the host.
+      - The host's key is kept (it is only generated when missing or of another O(key_type)).
+      - It does not override the refusals - a certificate revoked by O(crl_path), or from another CA
+        with O(allow_ca_change=false), still fails the task.
+      - In check mode the task reports a change and nothing is signed or written.
+      - Not with O(certificate_src).
+    type: bool
+    default: false
+  backup:
+    description:
+      - Keep a copy of a certificate file (and of a key file) before this task replaces it, named
+        C(<path>.<pid>.<YYYY-MM-DD@HH:MM:SS>~) beside it with its owner, group and mode, as
+        M(ansible.builtin.copy) and M(community.crypto.x509_certificate) name theirs. RV(backup_file)
+        and RV(key_backup_file) return the paths.
+      - A key is replaced only when O(key_type) changes, or by O(private_key_src); a new key for a
+        missing one replaces nothing.
+      - Made on the host in the same command (or module run) that replaces the file; no extra
+        round trip.
+    type: bool
+    default: false
+  return_content:
+    description:
+      - Return the certificate file now at O(cert_path) (the leaf, then the O(chain_path)
+        intermediates; in check mode the one in place) as RV(certificate).
+      - The private key is B(never) returned, not with this option either - it does not leave the
+        host.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - dbtls.transport.tls_files
   - dbtls.transport.tls_files.key_cert
@@ -320,6 +356,19 @@ EXAMPLES = r'''
         common_name: app_user
         usage: client
   register: host_certs
+
+- name: Reissue the host's certificate now (same key), keep a copy of the old one, return the new one
+  dbtls.transport.tls_cert:
+    key_path: /etc/dbtls/tls/peer.key
+    cert_path: /etc/dbtls/tls/peer.crt
+    ca_cert_path: /srv/pki/ca.crt
+    ca_key_path: /srv/pki/ca.key
+    common_name: "{{ inventory_hostname }}"
+    subject_alt_names: ["DNS:{{ inventory_hostname }}"]
+    force: true
+    backup: true
+    return_content: true      # the certificate only; the key is never returned
+  register: reissued
 
 - name: Show why a certificate was reissued
   ansible.builtin.debug:
@@ -411,4 +460,19 @@ attributes_changed:
   description: Files on the target whose owner, group or mode were (or would be) corrected.
   returned: when any
   type: dict
+certificate:
+  description:
+    - The certificate file now at O(cert_path) in PEM (the leaf, then the intermediates); in check
+      mode the one in place, null when there is none. Never the key.
+  returned: with O(return_content)
+  type: str
+backup_file:
+  description: The copy of the certificate file that was replaced.
+  returned: with O(backup), when a certificate file was replaced
+  type: str
+  sample: /etc/dbtls/tls/peer.crt.2417.2026-12-06@05:31:07~
+key_backup_file:
+  description: The copy of the key file that was replaced (same owner, group and mode as the key).
+  returned: with O(backup), when a key file was replaced
+  type: str
 '''

@@ -22,6 +22,8 @@ description:
     C(<key_path>.new) and only replaces the old key when its certificate is installed, so the key and
     certificate on disk always match.
   - Files are written atomically with their final owner, group and mode from the start.
+  - The folders of O(key_path) and O(cert_path) must exist; they are checked before a key is
+    generated. A run that fails after it generated a key removes that key again.
   - With O(certificates), does the same for several key pairs in one module run (the action plugin
     uses this for all certificates of a host, so a host costs one module run, not two per
     certificate; it installs the certificates with a shell command). Every item's options are
@@ -110,13 +112,21 @@ options:
       - The M(dbtls.transport.tls_cert) action sets it.
     type: bool
     default: false
+  backup:
+    description:
+      - With O(certificate), keep a copy of the certificate file (and of a key file replaced by a
+        pending key or by O(private_key)) before it is replaced, named
+        C(<path>.<pid>.<YYYY-MM-DD@HH:MM:SS>~) with the file's owner, group and mode; RV(backup_file)
+        and RV(key_backup_file) return the paths.
+    type: bool
+    default: false
   certificates:
     description:
       - Several key pairs handled in one run, instead of O(key_path), O(cert_path) and O(common_name).
       - Each item takes O(key_path), O(cert_path), O(common_name) and optionally O(subject_alt_names),
         O(usage), O(key_type), O(key_size), O(curve), O(owner), O(group), O(key_mode), O(cert_mode),
-        O(certificate), O(chain) and O(defer_csr); an option an item leaves out is taken from the
-        top level.
+        O(certificate), O(chain), O(defer_csr) and O(backup); an option an item leaves out is taken
+        from the top level.
       - Items without O(certificate) are prepared (key and CSR), items with it are installed.
       - Paths in items must be absolute (they are not expanded like O(key_path)).
     type: list
@@ -221,6 +231,14 @@ attributes_changed:
   description: Files whose owner, group or mode were (or would be) corrected.
   returned: when any
   type: dict
+backup_file:
+  description: The copy of the certificate file that was replaced.
+  returned: with O(backup), when the certificate file was replaced
+  type: str
+key_backup_file:
+  description: The copy of the key file that was replaced.
+  returned: with O(backup), when the key file was replaced
+  type: str
 '''
 
 import os
@@ -260,6 +278,8 @@ def _settings(params: dict) -> dict:
     files.resolve_owner(settings['owner'])
     files.resolve_group(settings['group'])
     keys.check_key_spec(settings['key_type'], settings['key_size'], settings['curve'])
+    # A missing folder fails here, before any item of the run generates a key.
+    files.check_directories([('key_path', key_path), ('cert_path', cert_path)], writable=False)
     return settings
 
 
@@ -273,9 +293,9 @@ def _fix_attributes(paths_modes, s: dict, check_mode: bool) -> dict:
     return changed
 
 
-def prepare(params: dict, check_mode: bool = False) -> dict:
+def prepare(params: dict, check_mode: bool = False, created: list | None = None) -> dict:
     """First call: ensure the key, return a CSR (with defer_csr, the public key of a key that has a
-    certificate already) and the current certificate."""
+    certificate already) and the current certificate. A key file generated is added to ``created``."""
     s = _settings(params)
     # Read and check everything before writing anything.
     key_data = files.read_file(s['key_path'])
@@ -284,7 +304,7 @@ def prepare(params: dict, check_mode: bool = False) -> dict:
         answer = _public_key_answer(s, key_data, cert_data, check_mode)
         if answer is not None:
             return answer
-    return _csr_answer(params, s, key_data, cert_data, check_mode)
+    return _csr_answer(params, s, key_data, cert_data, check_mode, created)
 
 
 def _public_key_answer(s: dict, key_data, cert_data, check_mode: bool):
@@ -309,7 +329,7 @@ def _public_key_answer(s: dict, key_data, cert_data, check_mode: bool):
                      public_key=keys.public_key_pem(public_key).decode('ascii'))
 
 
-def _csr_answer(params: dict, s: dict, key_data, cert_data, check_mode: bool) -> dict:
+def _csr_answer(params: dict, s: dict, key_data, cert_data, check_mode: bool, created: list | None = None) -> dict:
     """Ensure the key (generated when missing or of another type) and return its CSR."""
     from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
@@ -338,9 +358,14 @@ def _csr_answer(params: dict, s: dict, key_data, cert_data, check_mode: bool) ->
     key_generated = False
     if target is not None:
         key_generated = True
+        # Both files will be written (the key now, the certificate by the caller): a folder that
+        # cannot take the certificate fails here, before a key is generated that nothing could use.
+        files.check_directories([('key_path', target), ('cert_path', s['cert_path'])], writable=True)
         if not check_mode:
             key = keys.generate_private_key(s['key_type'], s['key_size'], s['curve'])
             files.atomic_write(target, keys.serialize_private_key(key), s['key_mode'], s['owner'], s['group'])
+            if created is not None:
+                created.append(target)
 
     csr = pki.csr_pem(pki.build_csr(key, spec)).decode('ascii') if key is not None else None
     return _prepared(s, cert_data, [pki.certificate_pem(c).decode('ascii') for c in certs], check_mode,
@@ -424,8 +449,9 @@ def install(params: dict, check_mode: bool = False) -> dict:
         to_write.append(files.FileSpec(s['key_path'], pending_data, s['key_mode'], s['owner'], s['group']))
     if cert_changed:
         to_write.append(files.FileSpec(s['cert_path'], content, s['cert_mode'], s['owner'], s['group']))
+    backups = {}
     if to_write and not check_mode:
-        files.write_files(to_write)
+        backups = files.write_files(to_write, backup=bool(params.get('backup')))
         if promote:
             os.unlink(s['pending_path'])
     attributes = _fix_attributes(
@@ -456,7 +482,16 @@ def install(params: dict, check_mode: bool = False) -> dict:
     }
     if attributes:
         result['attributes_changed'] = attributes
+    _add_backups(result, s, backups)
     return result
+
+
+def _add_backups(result: dict, s: dict, backups: dict) -> None:
+    """backup_file (the certificate's) and key_backup_file, for the files that were backed up."""
+    if s['cert_path'] in backups:
+        result['backup_file'] = backups[s['cert_path']]
+    if s['key_path'] in backups:
+        result['key_backup_file'] = backups[s['key_path']]
 
 
 def install_external(params: dict, check_mode: bool = False) -> dict:
@@ -488,8 +523,9 @@ def install_external(params: dict, check_mode: bool = False) -> dict:
         to_write.append(files.FileSpec(s['key_path'], key_content, s['key_mode'], s['owner'], s['group']))
     if old_cert != cert_content:
         to_write.append(files.FileSpec(s['cert_path'], cert_content, s['cert_mode'], s['owner'], s['group']))
+    backups = {}
     if to_write and not check_mode:
-        files.write_files(to_write)
+        backups = files.write_files(to_write, backup=bool(params.get('backup')))
     written = {spec.path for spec in to_write}
     attributes = _fix_attributes(
         [(p, m) for p, m in ((s['key_path'], s['key_mode']), (s['cert_path'], s['cert_mode'])) if p not in written],
@@ -513,12 +549,13 @@ def install_external(params: dict, check_mode: bool = False) -> dict:
     }
     if attributes:
         result['attributes_changed'] = attributes
+    _add_backups(result, s, backups)
     return result
 
 
 ITEM_OPTIONS = ('key_path', 'cert_path', 'common_name', 'subject_alt_names', 'usage', 'key_type',
                 'key_size', 'curve', 'owner', 'group', 'key_mode', 'cert_mode', 'certificate', 'chain',
-                'defer_csr')
+                'defer_csr', 'backup')
 # Given per item only: inheriting a path, a name or a certificate from the top level makes no sense.
 _OWN_OPTIONS = ('key_path', 'cert_path', 'common_name', 'certificate')
 
@@ -552,23 +589,34 @@ def _items(params: dict) -> list:
     return items
 
 
-def run_single(params: dict, check_mode: bool = False) -> dict:
+def run_single(params: dict, check_mode: bool = False, created: list | None = None) -> dict:
     if params.get('private_key'):
         if not params.get('certificate'):
             raise keys.PKIError('private_key: give the certificate that belongs to it in certificate')
         return install_external(params, check_mode)
     if params.get('certificate'):
         return install(params, check_mode)
-    return prepare(params, check_mode)
+    return prepare(params, check_mode, created)
 
 
 def run(params: dict, check_mode: bool = False) -> dict:
-    if params.get('certificates') is None:
-        for name in ('key_path', 'cert_path', 'common_name'):
-            if not params.get(name):
-                raise keys.PKIError(f'{name} is required (or give certificates)')
-        return run_single(params, check_mode)
-    results = [run_single(item, check_mode) for item in _items(params)]
+    # Keys generated by this run; removed again when the run fails after them, so that a failed
+    # task leaves no key behind that no certificate goes with.
+    created = []
+    try:
+        if params.get('certificates') is None:
+            for name in ('key_path', 'cert_path', 'common_name'):
+                if not params.get(name):
+                    raise keys.PKIError(f'{name} is required (or give certificates)')
+            return run_single(params, check_mode, created)
+        results = [run_single(item, check_mode, created) for item in _items(params)]
+    except BaseException as exc:
+        if not created:
+            raise
+        files.remove_files(created)
+        if isinstance(exc, (keys.PKIError, files.FilesError)):
+            raise type(exc)(f'{exc} (removed the key(s) this run had generated: {", ".join(created)})') from None
+        raise
     combined = {'changed': any(r['changed'] for r in results), 'results': results}
     diffs = [r.pop('diff') for r in results if r.get('diff')]
     if diffs:
@@ -596,6 +644,7 @@ def main():
             certificates=dict(type='list', elements='dict'),
             private_key=dict(type='str', no_log=True),
             defer_csr=dict(type='bool', default=False),
+            backup=dict(type='bool', default=False),
         ),
         mutually_exclusive=[('certificates', 'key_path'), ('certificates', 'cert_path'),
                             ('certificates', 'common_name'), ('certificates', 'certificate'),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -369,7 +370,10 @@ def test_a_signed_certificate_that_does_not_verify_is_not_sent(ca, host, monkeyp
     assert result['failed'] is True, result
     assert result['msg'].startswith(f'db1:{host / "peer.crt"}: the certificate does not verify, nothing was '
                                     'installed: key changed'), result['msg']
-    assert target.commands == [] and target.sent == [] and not (host / 'peer.crt').exists()
+    # Nothing was sent; the one command removes the key this task generated: the host is as before.
+    assert target.sent == [] and target.commands == [f'rm -f -- {host / "peer.key"}']
+    assert result['msg'].endswith(f'(removed the key(s) this task had generated: {host / "peer.key"})')
+    assert os.listdir(host) == []
 
 
 def _path_without(*names) -> str:
@@ -685,3 +689,180 @@ def test_the_ca_key_is_checked_once_per_run_not_once_per_host(ca, tmp_path, monk
         issued, _t = run_action(task_args(ca, directory, common_name=name))
         assert issued['changed'] is True and issued['verified'] is True, issued
     assert list(run_dir.iterdir()) == proofs and checked_pem.call_count == 2
+
+
+# force, backup, return_content (the names and meaning of community.crypto's x509_certificate).
+BACKUP_NAME = r'\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$'
+
+
+def test_force_reissues_a_current_certificate_for_the_same_key(ca, host):
+    args = task_args(ca, host)
+    issued, _t = run_action(args)
+    key = (host / 'peer.key').read_bytes()
+    state = snapshot(host)
+
+    check, target = run_action(dict(args, force=True), check_mode=True)
+    assert check['changed'] is True and check['reasons'] == ['forced (force=true)'], check
+    assert target.commands == [] and target.sent == [] and snapshot(host) == state
+
+    forced, target = run_action(dict(args, force=True))
+    assert forced['changed'] is True and forced['reasons'] == ['forced (force=true)'], forced
+    assert forced['serial'] != issued['serial'] and forced['verified'] is True
+    # One module run, which brings the CSR at once (no deferral), and one install command.
+    assert len(target.calls) == 1 and target.calls[0]['defer_csr'] is False and len(target.commands) == 1
+    assert (host / 'peer.key').read_bytes() == key
+    assert pki.load_certificate((host / 'peer.crt').read_bytes(), 'crt').serial_number == forced['serial']
+
+    # Without force the next run changes nothing and defers the CSR as before.
+    again, target = run_action(args)
+    assert again['changed'] is False and target.calls[0]['defer_csr'] is True
+
+
+def test_force_does_not_override_the_refusal_of_another_ca(ca, host, tmp_path):
+    args = task_args(ca, host)
+    run_action(args)
+    other = tmp_path / 'other'
+    other.mkdir()
+    key = pki.generate_private_key('ecdsa')
+    (other / 'ca.key').write_bytes(pki.serialize_private_key(key))
+    (other / 'ca.crt').write_bytes(pki.certificate_pem(pki.build_ca(key, 'Other CA')))
+    state = snapshot(host)
+    result, _t = run_action(dict(args, ca_cert_path=str(other / 'ca.crt'), ca_key_path=str(other / 'ca.key'),
+                                 ca_key_passphrase=None, allow_ca_change=False, force=True))
+    assert result['failed'] is True and 'is not from the CA' in result['msg'], result
+    assert snapshot(host) == state
+
+
+def test_backup_keeps_the_replaced_certificate(ca, host):
+    args = task_args(ca, host, backup=True, cert_mode='0640')
+    first, _t = run_action(args)
+    assert 'backup_file' not in first                      # nothing was replaced
+    old = (host / 'peer.crt').read_bytes()
+
+    state = snapshot(host)
+    check, _t = run_action(dict(args, force=True), check_mode=True)
+    assert 'backup_file' not in check and snapshot(host) == state
+
+    changed, target = run_action(dict(args, subject_alt_names=SANS + ['DNS:db1']))
+    assert changed['changed'] is True and len(target.commands) == 1, changed   # in the install command
+    backup = Path(changed['backup_file'])
+    assert backup.parent == host and re.search(r'^peer\.crt' + BACKUP_NAME, backup.name), backup
+    assert backup.read_bytes() == old and stat.S_IMODE(os.stat(backup).st_mode) == 0o640
+    assert (host / 'peer.crt').read_bytes() != old
+    assert sorted(os.listdir(host)) == sorted(['peer.crt', 'peer.key', backup.name])
+
+    # Without backup a replacement leaves no copy.
+    os.unlink(backup)
+    plain, _t = run_action(dict(args, backup=False, force=True))
+    assert 'backup_file' not in plain and sorted(os.listdir(host)) == ['peer.crt', 'peer.key']
+
+
+def test_backup_of_a_key_replaced_because_key_type_changed(ca, host):
+    args = task_args(ca, host, backup=True)
+    run_action(args)
+    old_key, old_cert = (host / 'peer.key').read_bytes(), (host / 'peer.crt').read_bytes()
+    result, _t = run_action(dict(args, key_type='ed25519'))
+    assert result['changed'] is True and result['key_type'] == 'ed25519', result
+    assert Path(result['key_backup_file']).read_bytes() == old_key
+    assert stat.S_IMODE(os.stat(result['key_backup_file']).st_mode) == 0o600
+    assert Path(result['backup_file']).read_bytes() == old_cert
+    assert 'PRIVATE KEY' not in json.dumps(result)
+
+
+def test_backup_in_a_batch_names_each_copy(ca, host):
+    args = batch_args(ca, host, backup=True)
+    run_action(args)
+    olds = {name: (host / f'{name}.crt').read_bytes() for name in ('peer', 'client-app')}
+    result, target = run_action(dict(args, force=True))
+    assert len(target.calls) == 1 and len(target.commands) == 1
+    for item, name in zip(result['results'], ('peer', 'client-app')):
+        assert Path(item['backup_file']).read_bytes() == olds[name]
+        assert re.search(BACKUP_NAME, item['backup_file'])
+
+
+def test_a_failed_rename_leaves_no_backup_of_a_file_that_was_not_replaced(ca, host):
+    args = batch_args(ca, host, backup=True)
+    run_action(args)
+    state = snapshot(host)
+    target = Target()
+    # The first rename fails (its destination is swapped for a name mv cannot write to).
+    target.shell_tamper = lambda cmd: cmd.replace('mv -f -- ', 'mv -f -- /nonexistent-dbtls/x ', 1)
+    result, target = run_action(dict(args, force=True), target=target)
+    assert result['failed'] is True and 'renaming' in result['msg'], result
+    assert snapshot(host) == state
+
+
+def test_return_content_returns_the_certificate_never_the_key(ca, host):
+    args = task_args(ca, host, chain_path=None)
+    check, _t = run_action(dict(args, return_content=True), check_mode=True)
+    assert check['certificate'] is None
+    plain, _t = run_action(args)
+    assert 'certificate' not in plain
+    issued = (host / 'peer.crt').read_bytes().decode()
+    again, _t = run_action(dict(args, return_content=True))
+    assert again['changed'] is False and again['certificate'] == issued
+    forced, _t = run_action(dict(args, return_content=True, force=True))
+    assert forced['certificate'] == (host / 'peer.crt').read_bytes().decode() != issued
+    for result in (check, again, forced):
+        assert 'PRIVATE KEY' not in json.dumps(result)
+
+
+def test_return_content_with_the_module_install(ca, host):
+    # A host without install(1): tls_keypair writes the certificate and returns it.
+    target = Target()
+    target.path = _path_without('install')
+    result, target = run_action(task_args(ca, host, return_content=True), target=target)
+    assert len(target.calls) == 2 and result['certificate'] == (host / 'peer.crt').read_bytes().decode()
+
+
+def test_a_missing_cert_folder_leaves_no_key_behind(ca, host):
+    """Issue #16: a cert_path whose folder is missing failed after the new key was written."""
+    args = task_args(ca, host, cert_path=str(host / 'missing' / 'peer.crt'))
+    for check_mode in (True, False):
+        result, target = run_action(args, check_mode=check_mode)
+        assert result['failed'] is True, result
+        assert result['msg'].startswith(f'{host / "missing" / "peer.crt"}: the folder {host / "missing"} '
+                                        'does not exist (cert_path); nothing was written'), result['msg']
+        assert os.listdir(host) == [] and target.commands == []
+
+    # In a batch, the second item's missing folder stops the first item's key as well.
+    batch = batch_args(ca, host)
+    batch['certificates'][1]['cert_path'] = str(host / 'missing' / 'client-app.crt')
+    result, _t = run_action(batch)
+    assert result['failed'] is True and 'does not exist (cert_path)' in result['msg'], result
+    assert os.listdir(host) == []
+
+
+def test_a_failed_install_removes_the_key_this_task_generated(ca, host):
+    # The certificate cannot be written on the host after the key was (an owner it does not know).
+    target = Target()
+    target.shell_tamper = lambda cmd: 'install -m'.join(
+        part.replace(' -- ', ' -o no-such-user-dbtls -- ', 1) if number == 1 else part
+        for number, part in enumerate(cmd.split('install -m')))
+    result, target = run_action(task_args(ca, host), target=target)
+    assert result['failed'] is True and 'installing the certificate failed' in result['msg'], result
+    assert result['msg'].endswith(f'(removed the key(s) this task had generated: {host / "peer.key"})')
+    assert os.listdir(host) == [] and target.commands[-1] == f'rm -f -- {host / "peer.key"}'
+    # A key that was there before is never removed.
+    run_action(task_args(ca, host))
+    key = (host / 'peer.key').read_bytes()
+    tamper, target = target.shell_tamper, Target()
+    target.shell_tamper = tamper
+    result, target = run_action(task_args(ca, host, force=True), target=target)
+    assert result['failed'] is True and (host / 'peer.key').read_bytes() == key
+    assert 'removed the key' not in result['msg'] and len(target.commands) == 1
+
+
+def test_a_failed_second_rename_keeps_only_the_backup_of_the_replaced_file(ca, host):
+    args = batch_args(ca, host, backup=True)
+    run_action(args)
+    old_client = (host / 'client-app.crt').read_bytes()
+    target = Target()
+    target.shell_tamper = lambda cmd: 'mv -f -- '.join(
+        ('/nonexistent-dbtls/x ' + part) if number == 2 else part
+        for number, part in enumerate(cmd.split('mv -f -- ')))
+    result, target = run_action(dict(args, force=True), target=target)
+    assert result['failed'] is True and 'the certificates before it in the list were replaced' in result['msg']
+    backups = [name for name in os.listdir(host) if re.search(BACKUP_NAME, name)]
+    assert len(backups) == 1 and backups[0].startswith('peer.crt.') and backups[0] in result['msg'], result
+    assert (host / 'client-app.crt').read_bytes() == old_client

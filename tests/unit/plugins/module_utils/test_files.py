@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import grp
 import os
+import re
 import stat
 
 import pytest
@@ -159,3 +160,37 @@ def test_read_file(tmp_path):
         files.read_file(str(tmp_path))
     (tmp_path / 'f').write_bytes(b'abc')
     assert files.read_file(str(tmp_path / 'f')) == b'abc'
+
+
+def test_backup_copies_the_replaced_file_with_its_attributes(tmp_path):
+    path = tmp_path / 'peer.key'
+    assert files.atomic_write(str(path), b'new', 0o640, backup=True) is None      # nothing to back up
+    group = other_group()
+    if group is not None:
+        os.chown(path, -1, group)
+    backup = files.atomic_write(str(path), b'newer', 0o600, backup=True)
+    assert backup is not None and os.path.dirname(backup) == str(tmp_path)
+    assert re.fullmatch(r'peer\.key\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~', os.path.basename(backup))
+    assert open(backup, 'rb').read() == b'new' and path.read_bytes() == b'newer'
+    assert mode_of(backup) == 0o640
+    if group is not None:
+        assert os.stat(backup).st_gid == group
+    assert files.atomic_write(str(path), b'last', 0o600) is None and len(os.listdir(tmp_path)) == 2
+
+
+def test_backup_is_all_or_nothing_with_the_files(tmp_path):
+    good = tmp_path / 'a.crt'
+    good.write_bytes(b'old')
+    with pytest.raises(files.FilesError):
+        files.write_files([files.FileSpec(str(good), b'new'),
+                           files.FileSpec(str(tmp_path / 'missing' / 'b.crt'), b'new')], backup=True)
+    assert os.listdir(tmp_path) == ['a.crt'] and good.read_bytes() == b'old'
+
+
+def test_check_directories_names_the_option_and_the_folder(tmp_path):
+    files.check_directories([('key_path', str(tmp_path / 'k')), ('cert_path', str(tmp_path / 'c'))])
+    with pytest.raises(files.FilesError, match=r'/nope/missing: the folder .*/nope does not exist \(cert_path\)'):
+        files.check_directories([('cert_path', str(tmp_path / 'nope' / 'missing'))])
+    (tmp_path / 'file').write_bytes(b'')
+    with pytest.raises(files.FilesError, match=r'is not a directory \(key_path\)'):
+        files.check_directories([('key_path', str(tmp_path / 'file' / 'k'))], writable=False)

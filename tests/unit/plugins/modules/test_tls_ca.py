@@ -201,3 +201,35 @@ def test_key_file_helper_writes_final_mode(tmp_path, monkeypatch):
     tls_ca.ensure_ca(params(tmp_path, key_mode='0600'))
     assert modes[0] == ('0o600', '0o600')      # key: created 0600, stays 0600
     assert modes[1] == ('0o600', '0o644')      # cert: created 0600, then 0644
+
+
+def test_force_backup_and_return_content(tmp_path, capsys):
+    args = params(tmp_path)
+    first = run_main(tls_ca, args, capsys)
+    assert 'certificate' not in first and 'backup_file' not in first
+    old_cert, old_key = open(args['cert_path'], 'rb').read(), open(args['key_path'], 'rb').read()
+
+    state = snapshot(tmp_path)
+    check = run_main(tls_ca, dict(args, force=True, backup=True, return_content=True), capsys, check_mode=True)
+    assert check['changed'] is True and check['reasons'] == ['forced (force=true)']
+    assert check['certificate'] == old_cert.decode() and 'backup_file' not in check
+    assert snapshot(tmp_path) == state
+
+    forced = run_main(tls_ca, dict(args, force=True, backup=True, return_content=True), capsys)
+    assert forced['changed'] is True and forced['reasons'] == ['forced (force=true)']
+    new_cert = open(args['cert_path'], 'rb').read()
+    assert new_cert != old_cert and forced['certificate'] == new_cert.decode()
+    assert forced['serial'] != first['serial'] and forced['fingerprint_sha256'] != first['fingerprint_sha256']
+    # Same key, subject and key identifier: what the old one issued verifies against the new one.
+    assert open(args['key_path'], 'rb').read() == old_key
+    renewed = pki.load_certificate(new_cert, 'ca')
+    assert pki.same_public_key(pki.load_private_key(old_key, 'k'), renewed)
+    assert os.path.dirname(forced['backup_file']) == str(tmp_path / 'pki')
+    assert open(forced['backup_file'], 'rb').read() == old_cert and mode_of(forced['backup_file']) == 0o644
+    assert sorted(os.listdir(tmp_path / 'pki')) == sorted(['ca.crt', 'ca.key', os.path.basename(forced['backup_file'])])
+    assert_no_key_material(forced['_raw'])
+
+    # Without force nothing is due; return_content still returns the certificate, never the key.
+    again = run_main(tls_ca, dict(args, return_content=True), capsys)
+    assert again['changed'] is False and again['certificate'] == new_cert.decode()
+    assert_no_key_material(again['_raw'])

@@ -307,3 +307,51 @@ def test_a_key_that_fails_the_rsa_check_never_signs_a_csr(tmp_path, capsys, ca):
     # check, and refused.
     refused = run_main(tls_keypair, args, capsys)
     assert refused['failed'] is True and 'peer.key: not a valid PEM private key' in refused['msg'], refused
+
+
+def test_a_missing_cert_folder_fails_before_a_key_is_generated(tmp_path, capsys):
+    """Issue #16: the key used to be written before the certificate's folder was found missing."""
+    args = params(tmp_path, cert_path=str(tmp_path / 'host' / 'missing' / 'peer.crt'))
+    for check_mode in (True, False):
+        result = run_main(tls_keypair, args, capsys, check_mode=check_mode)
+        assert result['failed'] and 'the folder' in result['msg'] and '(cert_path)' in result['msg'], result
+        assert os.listdir(tmp_path / 'host') == []
+
+
+def test_a_failing_batch_removes_the_keys_it_generated(tmp_path, capsys):
+    (tmp_path / 'host').mkdir()
+    (tmp_path / 'host' / 'b.crt').write_bytes(b'not a certificate\n')
+    items = [dict(key_path=str(tmp_path / 'host' / 'a.key'), cert_path=str(tmp_path / 'host' / 'a.crt'),
+                  common_name='a', subject_alt_names=['DNS:a']),
+             dict(key_path=str(tmp_path / 'host' / 'b.key'), cert_path=str(tmp_path / 'host' / 'b.crt'),
+                  common_name='b', subject_alt_names=['DNS:b'])]
+    state = snapshot(tmp_path / 'host')
+    result = run_main(tls_keypair, dict(certificates=items), capsys)
+    assert result['failed'] and str(tmp_path / 'host' / 'b.crt') in result['msg'], result
+    assert f'removed the key(s) this run had generated: {tmp_path / "host" / "a.key"}' in result['msg']
+    assert snapshot(tmp_path / 'host') == state
+
+
+def test_backup_on_install_keeps_the_replaced_certificate_and_key(tmp_path, capsys, ca):
+    args = params(tmp_path, backup=True)
+    first = run_main(tls_keypair, args, capsys)
+    installed = run_main(tls_keypair, dict(args, certificate=sign(first, ca)), capsys)
+    assert 'backup_file' not in installed and 'key_backup_file' not in installed   # nothing replaced
+    old_cert, old_key = (tmp_path / 'host' / 'peer.crt').read_bytes(), (tmp_path / 'host' / 'peer.key').read_bytes()
+
+    # A key of another type waits as peer.key.new; installing its certificate replaces both files.
+    pending = run_main(tls_keypair, dict(args, key_type='ed25519'), capsys)
+    assert pending['key_pending'] is True
+    replaced = run_main(tls_keypair, dict(args, key_type='ed25519', certificate=sign(pending, ca)), capsys)
+    assert replaced['key_promoted'] is True
+    with open(replaced['backup_file'], 'rb') as handle:
+        assert handle.read() == old_cert
+    with open(replaced['key_backup_file'], 'rb') as handle:
+        assert handle.read() == old_key
+    assert mode_of(replaced['key_backup_file']) == 0o600
+    assert_no_key_material(replaced['_raw'])
+
+    # Without backup: no copy.
+    again = run_main(tls_keypair, dict(args, key_type='ed25519', backup=False,
+                                       certificate=sign(pending, ca, common_name='db1')), capsys)
+    assert 'backup_file' not in again
