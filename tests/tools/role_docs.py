@@ -168,7 +168,7 @@ def skeleton(role, specs, meta):
         desc = [desc]
     lines = [f'# dbtls.transport.{role}', '', SKELETON, '', markup(main.get('short_description', '')).replace('\\|', '|'), '']
     lines += [f'- {markup(d)}' for d in desc]
-    lines += ['', '## Requirements', '', 'ansible-core ' + str(info.get('min_ansible_version', '2.17')) + ' or newer.', '',
+    lines += ['', '## Requirements', '', 'ansible-core ' + str(info.get('min_ansible_version', '2.19')) + ' or newer.', '',
               '## Role variables', '', BEGIN, END, '',
               '## Dependencies', '', ', '.join(str(d) for d in deps) if deps else 'None.', '',
               '## Example playbook', '', '```yaml', '- name: Apply ' + role, '  hosts: all', '  roles:',
