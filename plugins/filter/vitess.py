@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+# Documentation of each filter is in the sidecar files plugins/filter/<filter name>.yml.
+
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
