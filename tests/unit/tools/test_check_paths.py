@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -69,8 +70,8 @@ def test_the_command_names_each_file_and_line_and_fails(tmp_path):
     (tmp_path / 'docs' / 'guide.md').write_text('ok\nread ../../%s/facts.md\n' % SIBLING)
     subprocess.run(['git', 'init', '-q', str(tmp_path)], check=True)
     subprocess.run(['git', '-C', str(tmp_path), 'add', '-A'], check=True)
-    run = subprocess.run(['python3', str(REPO / 'tests' / 'tools' / 'check_paths.py'), str(tmp_path)],
-                         capture_output=True, text=True)
+    run = subprocess.run([sys.executable, str(REPO / 'tests' / 'tools' / 'check_paths.py'), str(tmp_path)],
+                         capture_output=True, text=True, check=False)
     assert run.returncode == 1
     assert 'docs/guide.md:2:' in run.stdout
 

@@ -197,7 +197,6 @@ def test_rerun_on_the_result_is_unchanged(cnf, capsys):
     assert second['value'] == first['value']
 
 
-
 @pytest.mark.parametrize('current', [
     'x' * 1_000_000,                                   # one megabyte without '=': a key without value
     'gcache.size=1G; ' + 'k' * 1_000_000 + '=v=w',     # a megabyte-long key with two values
