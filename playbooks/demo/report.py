@@ -60,7 +60,7 @@ def certificate_rows(status):
     for host, facts in sorted(status.items()):
         for cert in facts.get('demo_certificates', []):
             rows.append([host, cert['path'], cert['subject'], cert['issuer'], cert['days_left'],
-                         'yes' if cert['verifies'] else 'NO: ' + '; '.join(cert['findings'])])
+                         'yes' if cert['valid'] else 'NO: ' + '; '.join(cert['findings'])])
     return rows
 
 
@@ -72,7 +72,7 @@ def main(path):
     print('\nTLS state of every channel (each checked from a real peer)\n')
     print(table(['channel', 'path', 'TLS', 'protocol', 'cipher', 'peer verified'], channels))
     print('\nCertificates\n')
-    print(table(['host', 'path', 'subject', 'issuer', 'days left', 'verifies'], certificates))
+    print(table(['host', 'path', 'subject', 'issuer', 'days left', 'valid'], certificates))
     print()
     healthy &= all(row[-1] == 'yes' for row in certificates)
     return 0 if healthy and channels and certificates else 1
