@@ -9,7 +9,7 @@ counts as outside when
 - a relative path climbs with more `..` steps than its base is deep in the tree; the base is the
   file's own folder, or the repository root after MOLECULE_PROJECT_DIRECTORY (Molecule sets it to
   the project root). Shell (`../..`), Jinja (`playbook_dir ~ '/../..'`), Go
-  (`filepath.Join(dir, "..", "..")`) and prose (`../shared/x.md`) spellings are read alike;
+  (`filepath.Join(dir, "..", "..")`) and prose (`../notes/x.md`) spellings are read alike;
 - Python takes the parent of the repository root (`.parent` of a variable named repo);
 - a `..` step leads to a folder named `shared`: the repository has none, and the development
   tree's reference folder of that name sits beside the clone, where a user has nothing;
