@@ -161,7 +161,8 @@ def _keyring_play(tmp, case, over):
     return {'name': 'Keyring %s' % case, 'hosts': 'keyring_pair', 'gather_facts': False,
             'vars_files': _vars_files(tmp, 'keyring-' + case, over),
             'tasks': [
-                {'ansible.builtin.set_fact': {'__galera_tls_flavor': "{{ __galera_tls_flavors[galera_tls_flavor] | combine(__galera_tls_platforms.Debian[galera_tls_flavor], "
+                {'ansible.builtin.set_fact': {'__galera_tls_flavor': "{{ __galera_tls_flavors[galera_tls_flavor]"
+                                                                     " | combine(__galera_tls_platforms.Debian[galera_tls_flavor], "
                                                                      "{'print_defaults': ['printf', '%%s\\n'] + unit_keyring['%s']}) }}" % case}},
                 {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / 'preflight_keyring.yml')},
                 {'ansible.builtin.copy': {'dest': '%s/{{ inventory_hostname }}.json' % out, 'mode': '0644',
