@@ -46,6 +46,7 @@ DISTRIBUTIONS = {
     'Rocky': ('RedHat', ['8', '9']),
     'AlmaLinux': ('RedHat', ['8', '9']),
 }
+# (flavor, galera_tls_pxc_version): the series only names PXC's backup package; mariadb keeps the default.
 FLAVORS = [('mariadb', '8.0'), ('pxc', '8.0'), ('pxc', '8.4')]
 
 # The packaging facts, stated here independently of vars/main.yml.
@@ -138,7 +139,8 @@ def _combos():
     for distribution, (family, versions) in DISTRIBUTIONS.items():
         for version in versions:
             for flavor, series in FLAVORS:
-                yield '%s-%s-%s-%s' % (distribution, version, flavor, series), family, distribution, version, flavor, series
+                label = flavor if flavor == 'mariadb' else '%s-%s' % (flavor, series)
+                yield '%s-%s-%s' % (distribution, version, label), family, distribution, version, flavor, series
 
 
 COMBOS = list(_combos())
