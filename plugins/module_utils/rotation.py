@@ -180,4 +180,3 @@ def rotation_stage(observed: t.Any) -> dict:
     state = node_stage(files['stage'], observed.get('started'), observed.get('bundle_changed'),
                        observed.get('cert_changed'), observed.get('served'), observed.get('cert_fingerprint') or '')
     return {'trust': files['trust'], 'cert': files['cert'], **state}
-
