@@ -11,7 +11,8 @@ DOCUMENTATION = r'''
 module: galera_recovery_info
 short_description: Read what a whole-cluster recovery needs to know about one Galera node
 description:
-  - Reads, in one run, the state of one MariaDB Galera or Percona XtraDB Cluster node - whether its
+  - >-
+    Reads, in one run, the state of one MariaDB Galera or Percona XtraDB Cluster node - whether its
     service runs (systemd C(ActiveState)), its C(grastate.dat) (cluster UUID, C(seqno),
     C(safe_to_bootstrap)), its wsrep status when the server runs (over the unix socket as root, with
     the client binary) and, when the server is stopped and C(grastate.dat) says C(seqno: -1) (a crash),
@@ -61,7 +62,7 @@ options:
     type: str
     default: mysql
   recover:
-    description: Run C(--wsrep-recover) when the server is stopped and C(grastate.dat) says C(seqno: -1).
+    description: Run C(--wsrep-recover) when the server is stopped and C(grastate.dat) says C(seqno) V(-1).
     type: bool
     default: true
   recover_timeout:
