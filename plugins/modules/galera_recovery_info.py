@@ -33,6 +33,7 @@ attributes:
     description: The module only reads; check mode reads the same (including C(--wsrep-recover)).
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
   platform:
     support: full
     platforms: posix
