@@ -79,6 +79,7 @@ def list_hosts(inventory, playbook, *args):
     ('site.yml', []),
     ('rotate_ca.yml', []),
     ('enable_tls.yml', []),
+    ('recover.yml', []),
     ('revoke.yml', ['-e', '{"revoke_hosts": ["db1.example.net"]}']),
 ])
 def test_galera_only_inventory_draws_no_warning(tmp_path, playbook, extra):
