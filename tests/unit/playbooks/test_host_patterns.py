@@ -40,6 +40,7 @@ def _env():
             p for p in (str(ROOT.parents[2]), os.environ.get('ANSIBLE_COLLECTIONS_PATH')) if p)
     return env
 
+
 pytestmark = pytest.mark.skipif(not PLAYBOOK_BIN or not INVENTORY.is_file(),
                                 reason='ansible-playbook or the playbooks are not available')
 
