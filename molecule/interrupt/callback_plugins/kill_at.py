@@ -54,7 +54,8 @@ class CallbackModule(CallbackBase):
         want_play, want_task = os.environ.get('DBTLS_KILL_PLAY'), os.environ.get('DBTLS_KILL_TASK')
         if not want_play or not want_task or host.get_name() != os.environ.get('DBTLS_KILL_HOST'):
             return
-        name = task.get_name()
+        # The task's own name, without the "namespace.collection.role : " prefix get_name() adds.
+        name = task.name or ''
         if re.search(want_play, self._play) and re.search(want_task, name):
             mark = os.environ.get('DBTLS_KILL_MARK')
             if mark:
