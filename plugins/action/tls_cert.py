@@ -217,7 +217,8 @@ def install_command(entries, remove_dir=None, backup=False) -> str:
     name or id, or None for the default of ``install`` (the user that runs the command).
 
     Each file is first written by ``install`` beside its destination (in the same directory, so
-    that the rename is atomic and SELinux gives it the directory's default context) with its final
+    that the rename is atomic; GNU install gives it the SELinux policy's default label for its
+    path, which the destination's rule covers too, e.g. ``/etc/dbtls/tls(/.*)?``) with its final
     mode, owner and group; only when all of them were written are they renamed into place with
     ``mv -f``, so readers see the old or the new file, never a partial one, and a failure before the
     renames changes nothing. Then the SHA-256 of every installed file is printed (without

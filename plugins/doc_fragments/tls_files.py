@@ -37,7 +37,10 @@ options:
 notes:
   - Files are written atomically with their final owner, group and mode from the first byte on (a
     C(0600) temporary file beside the target is renamed over it), so a key is never readable by
-    anyone else, not even for a moment. SELinux labels are not copied.
+    anyone else, not even for a moment.
+  - Where SELinux is enabled, the file gets its label before the rename - the label of the file it
+    replaces, else the policy's default for its path (what C(restorecon) sets) - as
+    M(ansible.builtin.copy) does; without SELinux nothing is labelled.
 '''
 
     KEY_CERT = r'''

@@ -14,12 +14,19 @@ moment, and readers see either the old or the new content, never a partial file.
 :func:`write_files` stages several files first and renames them only when all of them could be
 written, so that a failure (an unwritable directory, an unknown group) changes nothing on disk.
 
-SELinux contexts are not copied (AnsibleModule.atomic_move would do that); the hosts this
-collection targets do not use SELinux labels on these paths.
+Where SELinux is enabled, the temporary file gets its label before the rename, as
+AnsibleModule.atomic_move gives it after: the label of the file it replaces (a key relabelled by the
+admin stays readable by the service), else the policy's default label for the destination path
+(``matchpathcon``, what ``restorecon`` would set). Folders created for a file get their default
+label too. The labels are read and set through a :class:`Labels` object: the module runner hands
+in one built on AnsibleModule's own SELinux methods (see module_runner.py); elsewhere the Python
+``selinux`` bindings (python3-libselinux) are used when they can be imported, and without them, or
+with SELinux disabled, labels are left to the kernel (a new file takes its folder's type).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import grp
 import os
@@ -37,6 +44,89 @@ class FilesError(Exception):
 
 def _describe(exc: OSError) -> str:
     return exc.strerror or str(exc)
+
+
+class Labels:
+    """SELinux file labels through a libselinux binding: the Python ``selinux`` module
+    (python3-libselinux) or any object with its functions ``lgetfilecon_raw``, ``matchpathcon``
+    and ``lsetfilecon`` (ansible-core's ``ansible.module_utils.compat.selinux`` has them too).
+
+    A label is the whole context string, e.g. ``system_u:object_r:mysqld_etc_t:s0``; None means
+    "none known", and nothing is set then.
+    """
+
+    def __init__(self, binding: t.Any) -> None:
+        self._binding = binding
+
+    def of(self, path: str) -> str | None:
+        """The label of ``path`` (not following a symlink), or None."""
+        try:
+            rc, context = self._binding.lgetfilecon_raw(path)
+        except OSError:
+            return None
+        return context if rc >= 0 and context else None
+
+    def default(self, path: str, mode: int) -> str | None:
+        """The label the loaded policy gives ``path`` (``mode``: its file type bits, e.g.
+        ``stat.S_IFREG``), as restorecon would set it; None where no rule matches."""
+        try:
+            rc, context = self._binding.matchpathcon(path, mode)
+        except OSError:
+            return None
+        return context if rc >= 0 and context else None
+
+    def apply(self, path: str, context: str) -> None:
+        """Give ``path`` the label ``context``; FilesError (without the path: the caller names the
+        file it was writing) when that fails."""
+        try:
+            rc = self._binding.lsetfilecon(path, context)
+        except OSError as exc:
+            raise FilesError(f'cannot set the SELinux label {context}: {_describe(exc)}') from None
+        if rc not in (0, None):
+            raise FilesError(f'cannot set the SELinux label {context}')
+
+
+# The labeller in use: set for the duration of a module run by labelling(), else found once by
+# host_labels(). _UNSET: not looked for yet.
+_UNSET = object()
+_labels: t.Any = _UNSET
+_host_labels: t.Any = _UNSET
+
+
+def host_labels() -> Labels | None:
+    """Labels over the Python ``selinux`` bindings when they can be imported and SELinux is
+    enabled on this host, else None (no SELinux, or no bindings: nothing is labelled)."""
+    global _host_labels  # pylint: disable=global-statement
+    if _host_labels is _UNSET:
+        _host_labels = None
+        try:
+            import selinux  # pylint: disable=import-outside-toplevel,import-error
+        except ImportError:
+            selinux = None
+        if selinux is not None:
+            try:
+                if selinux.is_selinux_enabled() == 1:
+                    _host_labels = Labels(selinux)
+            except (AttributeError, OSError):
+                pass
+    return _host_labels
+
+
+def current_labels() -> t.Any:
+    """The labeller the writes use now (see labelling()), or None."""
+    return host_labels() if _labels is _UNSET else _labels
+
+
+@contextlib.contextmanager
+def labelling(labels: t.Any) -> t.Iterator[None]:
+    """Use ``labels`` (an object with of(), default() and apply() like :class:`Labels`, or None for
+    no labelling) for the writes made inside the ``with`` block."""
+    global _labels  # pylint: disable=global-statement
+    previous, _labels = _labels, labels
+    try:
+        yield
+    finally:
+        _labels = previous
 
 
 def parse_mode(mode: t.Any, option: str = 'mode') -> int | None:
@@ -156,7 +246,8 @@ def ensure_attributes(path: str, mode: int | None, owner: t.Any = None, group: t
 @dataclass
 class FileSpec:
     """One file for write_files(): its content and final attributes (None keeps the current
-    file's value, else the creating process's / ``default_mode``)."""
+    file's value, else the creating process's / ``default_mode``). ``label_from``: the file whose
+    SELinux label it takes (None: the file it replaces, else the policy default for its path)."""
 
     path: str
     content: bytes
@@ -164,6 +255,7 @@ class FileSpec:
     owner: t.Any = None
     group: t.Any = None
     default_mode: int = 0o600
+    label_from: str | None = None
 
 
 def _make_parents(directory: str, parent_mode: int, created: list[str]) -> None:
@@ -185,6 +277,23 @@ def _make_parents(directory: str, parent_mode: int, created: list[str]) -> None:
         except OSError as exc:
             raise FilesError(f'{path}: cannot create the directory: {_describe(exc)}') from None
         created.append(path)
+        labels = current_labels()
+        context = labels.default(path, stat.S_IFDIR) if labels is not None else None
+        if context:
+            try:
+                labels.apply(path, context)
+            except FilesError as exc:
+                raise FilesError(f'{path}: {exc}') from None
+
+
+def _label_for(spec: FileSpec, path: str, existing: os.stat_result | None, mode: int) -> tuple[t.Any, str | None]:
+    """The labeller and the SELinux label the new file of ``spec`` gets (see the module docstring)."""
+    labels = current_labels()
+    if labels is None:
+        return None, None
+    source = spec.label_from or (path if existing is not None else None)
+    context = labels.of(source) if source else None
+    return labels, context or labels.default(path, stat.S_IFREG | mode)
 
 
 def _stage(spec: FileSpec, parent_mode: int | None, created_dirs: list[str]) -> str:
@@ -212,6 +321,8 @@ def _stage(spec: FileSpec, parent_mode: int | None, created_dirs: list[str]) -> 
     if gid == -1 and existing is not None and spec.group is None:
         gid = existing.st_gid
 
+    labels, context = _label_for(spec, path, existing, mode)
+
     tmp = os.path.join(directory, f'.{os.path.basename(path)}.{secrets.token_hex(6)}.tmp')
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
     try:
@@ -230,6 +341,12 @@ def _stage(spec: FileSpec, parent_mode: int | None, created_dirs: list[str]) -> 
             os.fsync(fd)
         finally:
             os.close(fd)
+        # Labelled before the rename: the file never appears under its name with another label.
+        if context:
+            try:
+                labels.apply(tmp, context)
+            except FilesError as exc:
+                raise FilesError(f'{spec.path}: {exc}') from None
     except OSError as exc:
         _unlink_quietly(tmp)
         raise FilesError(f'{spec.path}: cannot write in {directory}: {_describe(exc)}') from None
@@ -267,7 +384,7 @@ def backup_name(path: str) -> str:
 
 
 def _backup_spec(path: str) -> FileSpec | None:
-    """A copy of the existing regular file ``path`` with its owner, group and mode, or None when
+    """A copy of the existing regular file ``path`` with its owner, group, mode and label, or None when
     there is no such file."""
     try:
         st = os.stat(path)
@@ -280,7 +397,7 @@ def _backup_spec(path: str) -> FileSpec | None:
     data = read_file(path)
     if data is None:
         return None
-    return FileSpec(backup_name(path), data, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+    return FileSpec(backup_name(path), data, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, label_from=path)
 
 
 def write_files(specs: t.Sequence[FileSpec], parent_mode: int | None = None,
@@ -289,7 +406,7 @@ def write_files(specs: t.Sequence[FileSpec], parent_mode: int | None = None,
 
     ``parent_mode``: create missing parent directories with this mode (None: they must exist).
     ``backup``: keep a copy of each file that is replaced (see backup_name()), with the file's
-    owner, group and mode; the copies are staged with the new files, so a failure leaves none.
+    owner, group, mode and SELinux label; the copies are staged with the new files, so a failure leaves none.
     Returns {path: backup path} for the files that had one.
     """
     staged: list[tuple[str, str]] = []

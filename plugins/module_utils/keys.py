@@ -14,7 +14,8 @@ and offers it under the same names, so callers use either.
 
 The same rules as pki.py: pure functions over bytes and ``cryptography`` objects, no Ansible, no
 file system (but load_signing_key's proof, see there); every problem is a :class:`PKIError`
-naming its ``source``; APIs of cryptography 37+.
+naming its ``source``; APIs of cryptography 3.3 and later (see MIN_CRYPTOGRAPHY_VERSION), with
+the newer ones used where present (pki.py's ``*_utc`` accessors, ``unsafe_skip_rsa_key_validation``).
 """
 
 from __future__ import annotations
@@ -24,16 +25,39 @@ import os
 import re
 import traceback
 
+# The oldest cryptography the modules accept: the oldest they are tested with, Debian 11's
+# python3-cryptography 3.3.2 on Python 3.9, which runs every module in the repository's old-host
+# test. (The calls here leave out the ``backend`` argument, which cryptography 3.1 made optional.)
+# An older one is refused with this requirement, not failed on half-way.
+MIN_CRYPTOGRAPHY_VERSION = (3, 3)
+CRYPTOGRAPHY_REQUIREMENT = 'cryptography >= ' + '.'.join(str(n) for n in MIN_CRYPTOGRAPHY_VERSION)
+
+
+def version_tuple(version: str) -> tuple:
+    """'3.3.2' -> (3, 3, 2); the leading numbers of each part ('41.0.0rc1' -> (41, 0, 0))."""
+    numbers = []
+    for part in str(version).split('.'):
+        match = re.match(r'\d+', part)
+        if not match:
+            break
+        numbers.append(int(match.group()))
+    return tuple(numbers)
+
+
 try:
+    from cryptography import __version__ as CRYPTOGRAPHY_VERSION
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 except ImportError:
-    HAS_CRYPTOGRAPHY = False
+    HAS_CRYPTOGRAPHY = CRYPTOGRAPHY_TOO_OLD = False
+    CRYPTOGRAPHY_VERSION = None
     CRYPTOGRAPHY_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
-    HAS_CRYPTOGRAPHY = True
-    CRYPTOGRAPHY_IMPORT_ERROR = None
+    CRYPTOGRAPHY_TOO_OLD = version_tuple(CRYPTOGRAPHY_VERSION) < MIN_CRYPTOGRAPHY_VERSION
+    HAS_CRYPTOGRAPHY = not CRYPTOGRAPHY_TOO_OLD
+    CRYPTOGRAPHY_IMPORT_ERROR = None if HAS_CRYPTOGRAPHY else (
+        f'cryptography {CRYPTOGRAPHY_VERSION} is installed; dbtls.transport needs {CRYPTOGRAPHY_REQUIREMENT}')
 
 
 KEY_TYPES = ('rsa', 'ecdsa', 'ed25519')
@@ -178,11 +202,7 @@ def _refuse_vault(data, source: str) -> None:
 
 
 def _cryptography_major() -> int:
-    try:
-        from cryptography import __version__ as version
-        return int(version.split('.')[0])
-    except (ImportError, ValueError):
-        return 0
+    return (version_tuple(CRYPTOGRAPHY_VERSION or '0') or (0,))[0]
 
 
 # cryptography >= 39 can load an RSA private key without OpenSSL's consistency check (see

@@ -47,7 +47,13 @@ from ansible_collections.dbtls.transport.plugins.module_utils.keys import (  # p
     describe_key, describe_key_spec, generate_private_key, is_vault_encrypted, key_matches_spec,
     key_type_of, load_private_key, load_public_key, load_signing_key, pem_blocks, public_key_der,
     public_key_of_private_key, public_key_pem, same_public_key, serialize_private_key,
-    _passphrase_bytes, _refuse_vault)
+    _passphrase_bytes, _refuse_vault, CRYPTOGRAPHY_REQUIREMENT, CRYPTOGRAPHY_TOO_OLD, CRYPTOGRAPHY_VERSION,
+    MIN_CRYPTOGRAPHY_VERSION)
+from ansible_collections.dbtls.transport.plugins.module_utils import keys as _keys
+
+# A cryptography older than the keys module accepts is refused here too, with its message.
+if HAS_CRYPTOGRAPHY and not _keys.HAS_CRYPTOGRAPHY:
+    HAS_CRYPTOGRAPHY, CRYPTOGRAPHY_IMPORT_ERROR = False, _keys.CRYPTOGRAPHY_IMPORT_ERROR
 
 
 USAGES = ('server', 'client', 'peer')

@@ -24,7 +24,7 @@ version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
 requirements:
-  - cryptography >= 37.0 (on the target)
+  - cryptography >= 3.3 (on the target)
 attributes:
   check_mode:
     support: full
@@ -174,7 +174,10 @@ def main():
         supports_check_mode=True,
     )
     if not pki.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+        # Installed but older than the collection needs: say so, naming both versions.
+        if pki.CRYPTOGRAPHY_TOO_OLD:
+            module.fail_json(msg=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib(pki.CRYPTOGRAPHY_REQUIREMENT), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
     module_runner.run_ensure(module, ensure_bundle)
 
 

@@ -57,7 +57,7 @@ version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
 requirements:
-  - cryptography >= 37.0 on the controller and on the target
+  - cryptography >= 3.3 on the controller and on the target
 attributes:
   action:
     support: full

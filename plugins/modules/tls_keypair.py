@@ -32,7 +32,7 @@ version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
 requirements:
-  - cryptography >= 37.0 (on the target)
+  - cryptography >= 3.3 (on the target)
 attributes:
   check_mode:
     support: full
@@ -652,7 +652,10 @@ def main():
         supports_check_mode=True,
     )
     if not keys.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=keys.CRYPTOGRAPHY_IMPORT_ERROR)
+        # Installed but older than the collection needs: say so, naming both versions.
+        if keys.CRYPTOGRAPHY_TOO_OLD:
+            module.fail_json(msg=keys.CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib(keys.CRYPTOGRAPHY_REQUIREMENT), exception=keys.CRYPTOGRAPHY_IMPORT_ERROR)
     module_runner.run_ensure(module, run)
 
 

@@ -22,7 +22,7 @@ version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
 requirements:
-  - cryptography >= 37.0 (on the host the module runs on)
+  - cryptography >= 3.3 (on the host the module runs on)
 attributes:
   check_mode:
     support: full
@@ -254,7 +254,10 @@ def main():
         supports_check_mode=True,
     )
     if not pki.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib('cryptography'), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+        # Installed but older than the collection needs: say so, naming both versions.
+        if pki.CRYPTOGRAPHY_TOO_OLD:
+            module.fail_json(msg=pki.CRYPTOGRAPHY_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib(pki.CRYPTOGRAPHY_REQUIREMENT), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
     try:
         result = check(module.params)
     except (pki.PKIError, files.FilesError) as exc:

@@ -46,6 +46,9 @@ BASE = {
     'galera_tls_provider_options': {'gcs.fc_limit': 64},
     # role_path is not set outside a role: name the role's file as the default does.
     'galera_tls_dhparams_src': str(ROLE / 'files' / 'dhparams-ffdhe2048.pem'),
+    # No facts are gathered here: the platform row is named (tests/unit/roles/test_platforms.py
+    # covers the others).
+    'galera_tls_platform_family': 'Debian',
 }
 
 # name -> (vars, current wsrep_provider_options); each is rendered.
@@ -158,7 +161,8 @@ def _keyring_play(tmp, case, over):
     return {'name': 'Keyring %s' % case, 'hosts': 'keyring_pair', 'gather_facts': False,
             'vars_files': _vars_files(tmp, 'keyring-' + case, over),
             'tasks': [
-                {'ansible.builtin.set_fact': {'__galera_tls_flavor': "{{ __galera_tls_flavors[galera_tls_flavor] | combine("
+                {'ansible.builtin.set_fact': {'__galera_tls_flavor': "{{ __galera_tls_flavors[galera_tls_flavor]"
+                                                                     " | combine(__galera_tls_platforms.Debian[galera_tls_flavor], "
                                                                      "{'print_defaults': ['printf', '%%s\\n'] + unit_keyring['%s']}) }}" % case}},
                 {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / 'preflight_keyring.yml')},
                 {'ansible.builtin.copy': {'dest': '%s/{{ inventory_hostname }}.json' % out, 'mode': '0644',

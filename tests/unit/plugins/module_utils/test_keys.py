@@ -181,3 +181,26 @@ def test_pem_blocks_in_order_of_one_kind():
     assert keys.pem_blocks(data, 'CERTIFICATE') == [cert.encode(), cert.replace('AAAA', 'CCCC').encode()]
     assert keys.pem_blocks(data.encode(), 'PRIVATE KEY') == [key.encode()]
     assert keys.pem_blocks('-----BEGIN CERTIFICATE-----\nAAAA\n', 'CERTIFICATE') == []     # never ended
+
+
+def test_version_tuple():
+    assert keys.version_tuple('3.3.2') == (3, 3, 2)
+    assert keys.version_tuple('41.0.0rc1') == (41, 0, 0)
+    assert keys.version_tuple('43.0.0') >= keys.MIN_CRYPTOGRAPHY_VERSION > keys.version_tuple('3.2.1')
+
+
+def test_a_cryptography_older_than_the_minimum_is_refused_naming_both_versions():
+    # In a fresh Python (imports run once): cryptography reports an older version before the
+    # collection's modules are imported.
+    code = (
+        'import cryptography; cryptography.__version__ = "3.2.1"\n'
+        'from ansible_collections.dbtls.transport.plugins.module_utils import keys, pki\n'
+        'print(keys.HAS_CRYPTOGRAPHY, pki.HAS_CRYPTOGRAPHY, keys.CRYPTOGRAPHY_REQUIREMENT)\n'
+        'print(pki.CRYPTOGRAPHY_IMPORT_ERROR)\n')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=False,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        'False False cryptography >= 3.3',
+        'cryptography 3.2.1 is installed; dbtls.transport needs cryptography >= 3.3']
+    assert keys.HAS_CRYPTOGRAPHY and pki.HAS_CRYPTOGRAPHY      # the real one, in this Python
