@@ -118,3 +118,32 @@ def test_example_inventory_hosts_per_play(playbook, play_prefix, names):
     matching = [hosts for name, hosts in plays.items() if name.startswith(play_prefix)]
     assert matching, sorted(plays)
     assert sorted(matching[0]) == _groups(*names)
+
+
+VITESS_CTL_FIRST = """\
+all:
+  vars:
+    ansible_python_interpreter: /usr/bin/python3
+  children:
+    vtctld:
+      hosts:
+        ctl.example.net:
+    vtgate:
+      hosts:
+        ctl.example.net:
+    vttablet:
+      hosts:
+        tablet1.example.net:
+        tablet2.example.net:
+"""
+
+
+def test_revoke_restarts_tablets_first_whatever_the_inventory_order(tmp_path):
+    """vtgate and vtctld dial the tablets: the restart play lists the tablets first, also when the
+    inventory defines the vtctld and vtgate groups before vttablet."""
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(VITESS_CTL_FIRST, encoding='utf-8')
+    plays, _stderr = list_hosts(inventory, 'revoke.yml', '-e', '{"revoke_hosts": ["ctl.example.net"]}')
+    restart = [hosts for name, hosts in plays.items() if name.startswith('Restart Vitess components')]
+    assert restart, sorted(plays)
+    assert restart[0] == ['tablet1.example.net', 'tablet2.example.net', 'ctl.example.net']

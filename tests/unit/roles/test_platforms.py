@@ -167,8 +167,8 @@ def run(tmp_path_factory):
     plays = []
     for name, _family, distribution, version, flavor, series in COMBOS:
         over = tmp / ('vars-%s.json' % name)
-        over.write_text(json.dumps(dict(BASE, galera_tls_flavor=flavor, galera_tls_pxc_version=series,
-                                        galera_arbitrator_flavor=flavor)))
+        # galera_arbitrator_flavor is not set: the arbitrator role follows galera_tls_flavor.
+        over.write_text(json.dumps(dict(BASE, galera_tls_flavor=flavor, galera_tls_pxc_version=series)))
         plays.append({
             'name': 'Render %s' % name, 'hosts': 'unit-host', 'gather_facts': False,
             'vars_files': vars_files + [str(over)],
