@@ -909,3 +909,10 @@ def test_a_failed_task_removes_the_folders_it_created(ca, tmp_path):
     assert result['failed'] is True and 'installing the certificate failed' in result['msg'], result
     assert 'removed the folder(s) it had created, where empty' in result['msg'], result['msg']
     assert not (tmp_path / 'etc').exists(), os.listdir(tmp_path)
+
+
+def test_folder_owner_and_group_need_folder_mode(ca, host):
+    target = Target()
+    with pytest.raises(Exception, match="required by 'folder_group': folder_mode"):
+        run_action(task_args(ca, host, folder_group='root'), target=target)
+    assert target.calls == [] and os.listdir(host) == []
