@@ -148,10 +148,14 @@ options:
       - Not given (the default), the folders must exist and are left as they are.
     type: raw
   folder_owner:
-    description: Owner of the folders of O(folder_mode) (a name or uid); not given, a new folder is owned by the user the module runs as and an existing one keeps its owner.
+    description:
+      - Owner of the folders of O(folder_mode) (a name or uid); needs O(folder_mode).
+      - Not given, a new folder is owned by the user the module runs as and an existing one keeps its owner.
     type: str
   folder_group:
-    description: Group of the folders of O(folder_mode) (a name or gid); not given, as O(folder_owner).
+    description:
+      - Group of the folders of O(folder_mode) (a name or gid); needs O(folder_mode).
+      - Not given, as O(folder_owner).
     type: str
 extends_documentation_fragment:
   - dbtls.transport.tls_files
