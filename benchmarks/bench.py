@@ -136,16 +136,19 @@ def module_cpu(log):
     return modules
 
 
+# The mode both playbooks give each host's folder (a user's TLS folder: root:<service group> 0750).
+HOST_DIR_MODE = 0o750
+
+
 def fresh_dirs(base, hosts):
-    """Empty CA and per-host directories under base."""
+    """An empty CA directory under base, and the paths of the per-host folders, which do not exist
+    yet: creating them is part of the job (each playbook does it the way its users would)."""
     if os.path.exists(base):
         shutil.rmtree(base)
     ca_dir = os.path.join(base, 'ca')
     os.makedirs(ca_dir, mode=0o700)
-    host_dirs = {}
-    for name in hosts:
-        host_dirs[name] = os.path.join(base, 'hosts', name)
-        os.makedirs(host_dirs[name], mode=0o700)
+    os.makedirs(os.path.join(base, 'hosts'), mode=0o755)
+    host_dirs = {name: os.path.join(base, 'hosts', name) for name in hosts}
     return ca_dir, host_dirs
 
 
@@ -183,6 +186,13 @@ def check_files(ca_dir, host_dirs, key_type, ca_cn):
         problems.append('CA CN is not %r' % ca_cn)
     want_type = {'ecdsa': ec.EllipticCurvePrivateKey, 'rsa': rsa.RSAPrivateKey}.get(key_type)
     for host, directory in sorted(host_dirs.items()):
+        try:
+            folder_mode = os.stat(directory).st_mode & 0o7777
+        except OSError as exc:
+            problems.append('%s: %s' % (host, exc))
+            continue
+        if folder_mode != HOST_DIR_MODE:
+            problems.append('%s: folder mode %o' % (host, folder_mode))
         for name, cn, sans, ekus in (
                 ('peer', host, {'DNS:' + host, 'IP:127.0.0.1'},
                  {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH}),

@@ -452,6 +452,89 @@ def check_directories(paths: t.Iterable[tuple[str, str]], writable: bool = True)
             raise FilesError(f'{path}: the folder {directory} is not writable ({option}); nothing was written')
 
 
+def folder_state(path: str) -> dict | None:
+    """{'mode': '0750', 'owner': uid, 'group': gid} of the folder ``path``, or None when it does
+    not exist (for a diff)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FilesError(f'{path}: cannot be read: {_describe(exc)}') from None
+    return {'mode': f'{stat.S_IMODE(st.st_mode):04o}', 'owner': st.st_uid, 'group': st.st_gid}
+
+
+def ensure_folder(path: str, mode: int, owner: t.Any = None, group: t.Any = None,
+                  check_mode: bool = False, created: list[str] | None = None,
+                  parent_mode: int = 0o755) -> tuple[list[str], dict]:
+    """Make sure the folder ``path`` exists with ``owner``, ``group`` and ``mode``.
+
+    A missing folder is created with them; missing folders above it are created first with
+    ``parent_mode`` and the owner of this process (root under become), so that a restrictive
+    folder for keys does not lock other services out of its parents (as ``ansible.builtin.file``
+    would, giving every missing parent the folder's own mode). The folder itself is made 0700 first,
+    then gets its owner and group, then its mode: it is never open to a group or owner it is not
+    meant for. Each new folder gets the SELinux policy's default label for its path, as files do.
+
+    An existing folder gets its owner, group and mode corrected (see ensure_attributes()).
+    Returns (the folders created, or in check mode that would be, outermost first; the
+    attributes corrected, as ensure_attributes() returns them). Folders created are added to
+    ``created`` as they are made, so that a failure later in the run can remove them again
+    (remove_folders())."""
+    path = os.path.abspath(path)
+    if os.path.isdir(path):
+        return [], ensure_attributes(path, mode, owner, group, check_mode)
+    missing = []
+    current = path
+    while not os.path.isdir(current):
+        if os.path.lexists(current):
+            raise FilesError(f'{current}: exists and is not a directory; the folder {path} cannot be created')
+        missing.append(current)
+        parent = os.path.dirname(current)
+        if parent == current:
+            break
+        current = parent
+    missing.reverse()
+    uid, gid = resolve_owner(owner, 'folder_owner'), resolve_group(group, 'folder_group')
+    if check_mode:
+        return missing, {}
+    for directory in missing:
+        leaf = directory == path
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise FilesError(f'{directory}: cannot create the directory: {_describe(exc)}') from None
+        if created is not None:
+            created.append(directory)
+        try:
+            # mkdir's mode is narrowed by the umask: the final mode is set explicitly.
+            if leaf and (uid != -1 or gid != -1):
+                os.chown(directory, uid, gid)
+            os.chmod(directory, mode if leaf else parent_mode)
+        except OSError as exc:
+            raise FilesError(f'{directory}: cannot set owner/group/mode: {_describe(exc)}') from None
+        labels = current_labels()
+        context = labels.default(directory, stat.S_IFDIR) if labels is not None else None
+        if context:
+            try:
+                labels.apply(directory, context)
+            except FilesError as exc:
+                raise FilesError(f'{directory}: {exc}') from None
+    return missing, {}
+
+
+def remove_folders(paths: t.Iterable[str]) -> None:
+    """Remove folders this run created (innermost first), after a later step failed; a folder
+    that is not empty, or is gone, is left alone."""
+    for path in reversed(list(paths)):
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass
+
+
 def remove_files(paths: t.Iterable[str]) -> None:
     """Remove files this run created, after a later step failed (missing ones are skipped)."""
     for path in paths:

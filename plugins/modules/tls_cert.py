@@ -36,8 +36,12 @@ description:
     notBefore five minutes in the past for clock skew; notAfter at most the CA''s notAfter.'
   - Everything on the controller (CA files, passphrase, names) is checked before the target is
     touched, so bad input fails without changing anything. On the target, the folders of
-    O(key_path) and O(cert_path) are checked before a key is generated; a task that fails after
-    it generated a key removes that key again, so a failed task leaves no file it created.
+    O(key_path) and O(cert_path) are checked (or, with O(folder_mode), created) before a key is
+    generated; a task that fails after it generated a key removes that key again, and the folders
+    it created, so a failed task leaves no file or folder it created.
+  - 'Folders: with O(folder_mode), the first M(dbtls.transport.tls_keypair) run creates the missing
+    folders of the task''s files and corrects the owner, group and mode of existing ones - no
+    M(ansible.builtin.file) task and no extra module run per host.'
   - 'Intermediate CAs: when O(ca_cert_path) is an intermediate, O(chain_path) is required and must
     start with that CA, then the intermediates above it, without the root. The host''s certificate
     file then holds leaf + intermediates and its CA file only needs the root: Galera refuses a
@@ -266,6 +270,34 @@ options:
         round trip.
     type: bool
     default: false
+  folder_mode:
+    description:
+      - Mode of the folders that hold the task's keys and certificates (O(key_path), O(cert_path),
+        or those of every item of O(certificates)), for example C(0750).
+      - When given, the first M(dbtls.transport.tls_keypair) run of the task creates a missing
+        folder - with O(folder_owner), O(folder_group) and this mode - before it writes anything;
+        missing folders above it are created C(0755) and owned by the user the module runs as (root
+        with become), so that a folder closed to all but the database does not close its parents
+        too (M(ansible.builtin.file) would give every missing parent the same mode). A new folder
+        gets the SELinux policy's default label for its path.
+      - An existing folder whose owner, group or mode differ is corrected and reported in
+        RV(attributes_changed); in check mode only reported. The diff shows the folders created or
+        corrected.
+      - A task that fails removes the folders it created (those that are still empty).
+      - Not given (the default), the folders must exist; they are neither created nor changed.
+    type: raw
+  folder_owner:
+    description:
+      - Owner of the folders of O(folder_mode) (a name or uid). Not given, a new folder is owned by
+        the user the module runs as and an existing one keeps its owner.
+      - Needs O(folder_mode).
+    type: str
+  folder_group:
+    description:
+      - Group of the folders of O(folder_mode) (a name or gid), for example the database's group
+        that reads the keys. Not given, as O(folder_owner).
+      - Needs O(folder_mode).
+    type: str
   return_content:
     description:
       - Return the certificate file now at O(cert_path) (the leaf, then the O(chain_path)
@@ -345,6 +377,10 @@ EXAMPLES = r'''
     ca_key_path: /srv/pki/ca.key
     group: mysql
     key_mode: "0640"
+    # /etc/dbtls/tls is created root:mysql 0750 in the same module run (/etc/dbtls 0755 if missing)
+    folder_mode: "0750"
+    folder_owner: root
+    folder_group: mysql
     certificates:
       - key_path: /etc/dbtls/tls/peer.key
         cert_path: /etc/dbtls/tls/peer.crt
@@ -457,9 +493,20 @@ usage:
   returned: when a certificate exists or was issued
   type: str
 attributes_changed:
-  description: Files on the target whose owner, group or mode were (or would be) corrected.
+  description:
+    - Files and folders (O(folder_mode)) on the target whose owner, group or mode were (or would
+      be) corrected, each with the names of what changed.
+    - With O(certificates), the folders are reported at the top level and the files in each item's
+      result.
   returned: when any
   type: dict
+  sample: {"/etc/dbtls/tls": ["group", "mode"]}
+folders_created:
+  description: The folders the task created on the target (in check mode, would create), outermost first.
+  returned: with O(folder_mode), when any
+  type: list
+  elements: str
+  sample: ["/etc/dbtls", "/etc/dbtls/tls"]
 certificate:
   description:
     - The certificate file now at O(cert_path) in PEM (the leaf, then the intermediates); in check

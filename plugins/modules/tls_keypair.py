@@ -22,8 +22,10 @@ description:
     C(<key_path>.new) and only replaces the old key when its certificate is installed, so the key and
     certificate on disk always match.
   - Files are written atomically with their final owner, group and mode from the start.
-  - The folders of O(key_path) and O(cert_path) must exist; they are checked before a key is
-    generated. A run that fails after it generated a key removes that key again.
+  - The folders of O(key_path) and O(cert_path) must exist, unless O(folder_mode) is given; then
+    this run creates them (see there) before it writes anything. They are checked before a key is
+    generated. A run that fails after it generated a key removes that key again, and the folders it
+    created.
   - With O(certificates), does the same for several key pairs in one module run (the action plugin
     uses this for all certificates of a host, so a host costs one module run, not two per
     certificate; it installs the certificates with a shell command). Every item's options are
@@ -129,8 +131,32 @@ options:
         from the top level.
       - Items without O(certificate) are prepared (key and CSR), items with it are installed.
       - Paths in items must be absolute (they are not expanded like O(key_path)).
+      - O(folder_mode), O(folder_owner) and O(folder_group) are top-level only; they apply to the
+        folders of every item.
     type: list
     elements: dict
+  folder_mode:
+    description:
+      - Mode of the folders that hold O(key_path) and O(cert_path) (of every item of O(certificates)),
+        for example C(0750). When given, a missing folder is created in this module run, before any
+        file is written, with O(folder_owner), O(folder_group) and this mode; missing folders above
+        it are created C(0755), owned by the user the module runs as (root with become), so that
+        a restrictive folder for keys does not lock other services out of its parents.
+      - An existing folder whose owner, group or mode differ is corrected (RV(attributes_changed)).
+      - A new folder gets the SELinux policy's default label for its path.
+      - A run that fails removes the folders it created again.
+      - Not given (the default), the folders must exist and are left as they are.
+    type: raw
+  folder_owner:
+    description:
+      - Owner of the folders of O(folder_mode) (a name or uid); needs O(folder_mode).
+      - Not given, a new folder is owned by the user the module runs as and an existing one keeps its owner.
+    type: str
+  folder_group:
+    description:
+      - Group of the folders of O(folder_mode) (a name or gid); needs O(folder_mode).
+      - Not given, as O(folder_owner).
+    type: str
 extends_documentation_fragment:
   - dbtls.transport.tls_files
   - dbtls.transport.tls_files.key_cert
@@ -140,7 +166,7 @@ seealso:
 
 EXAMPLES = r'''
 # Normally called by the dbtls.transport.tls_cert action. By hand, with another signer:
-- name: Make the key and a CSR on the host
+- name: Make the key and a CSR on the host (and its folder root:mysql 0750, in the same run)
   dbtls.transport.tls_keypair:
     key_path: /etc/dbtls/tls/peer.key
     cert_path: /etc/dbtls/tls/peer.crt
@@ -149,6 +175,9 @@ EXAMPLES = r'''
     usage: peer
     group: mysql
     key_mode: "0640"
+    folder_mode: "0750"
+    folder_owner: root
+    folder_group: mysql
   register: keypair
 
 - name: Install the certificate signed elsewhere
@@ -228,8 +257,23 @@ installed:
   returned: with O(certificate)
   type: dict
 attributes_changed:
-  description: Files whose owner, group or mode were (or would be) corrected.
+  description:
+    - Files and folders whose owner, group or mode were (or would be) corrected, each with the
+      names of what changed.
+    - With O(certificates), the folders are reported here at the top level and the files in each
+      item's result.
   returned: when any
+  type: dict
+folders_created:
+  description: The folders this run created (in check mode, would create), outermost first.
+  returned: with O(folder_mode), when any
+  type: list
+  elements: str
+folder_diff:
+  description:
+    - The folders created or corrected, before and after (C(null) before for a new folder; mode,
+      owner uid and group gid), for a caller's diff.
+  returned: with O(folder_mode), when a folder was (or would be) created or corrected
   type: dict
 backup_file:
   description: The copy of the certificate file that was replaced.
@@ -278,9 +322,68 @@ def _settings(params: dict) -> dict:
     files.resolve_owner(settings['owner'])
     files.resolve_group(settings['group'])
     keys.check_key_spec(settings['key_type'], settings['key_size'], settings['curve'])
-    # A missing folder fails here, before any item of the run generates a key.
-    files.check_directories([('key_path', key_path), ('cert_path', cert_path)], writable=False)
+    settings['folder_mode'] = _folder_mode(params)
+    # A missing folder fails here, before any item of the run generates a key; with folder_mode,
+    # _ensure_folders() creates it before anything is written.
+    if settings['folder_mode'] is None:
+        files.check_directories([('key_path', key_path), ('cert_path', cert_path)], writable=False)
     return settings
+
+
+def _folder_mode(params: dict) -> int | None:
+    mode = files.parse_mode(params.get('folder_mode'), 'folder_mode')
+    if mode is None and (params.get('folder_owner') or params.get('folder_group')):
+        raise keys.PKIError('folder_owner and folder_group need folder_mode')
+    return mode
+
+
+def _folders_of(items: list) -> list:
+    """The folders of every key and certificate file of ``items``, each once, in order."""
+    folders = []
+    for item in items:
+        for name in ('key_path', 'cert_path'):
+            folder = os.path.dirname(os.path.abspath(item[name]))
+            if folder not in folders:
+                folders.append(folder)
+    return folders
+
+
+def _ensure_folders(params: dict, items: list, check_mode: bool, created_dirs: list) -> dict:
+    """With folder_mode: create the missing folders of all items, or correct the owner, group and
+    mode of existing ones, before any file is written; what to add to the result."""
+    mode = _folder_mode(params)
+    if mode is None:
+        return {}
+    owner, group = params.get('folder_owner'), params.get('folder_group')
+    made, fixed, before, after = [], {}, {}, {}
+    for folder in _folders_of(items):
+        state = files.folder_state(folder)
+        new, changes = files.ensure_folder(folder, mode, owner, group, check_mode, created_dirs)
+        made.extend(path for path in new if path not in made)
+        if changes:
+            fixed[folder] = sorted(changes)
+        if new or changes:
+            before[folder] = state
+            after[folder] = {'mode': f'{mode:04o}',
+                             'owner': files.resolve_owner(owner) if owner else (state or {}).get('owner', os.geteuid()),
+                             'group': files.resolve_group(group) if group else (state or {}).get('group', os.getegid())}
+    report = {}
+    if made:
+        report['folders_created'] = made
+    if fixed:
+        report['attributes_changed'] = fixed
+    if before:
+        report['folder_diff'] = {'before': before, 'after': after}
+    return report
+
+
+def _check_written_folders(s: dict, pairs: list, check_mode: bool) -> None:
+    """check_directories(writable) for the folders files are about to be written to; in check mode a
+    folder that folder_mode would create is left out (it would be created empty, and writable)."""
+    if s['folder_mode'] is not None and check_mode:
+        pairs = [(option, path) for option, path in pairs
+                 if os.path.isdir(os.path.dirname(os.path.abspath(path)))]
+    files.check_directories(pairs, writable=True)
 
 
 def _fix_attributes(paths_modes, s: dict, check_mode: bool) -> dict:
@@ -360,7 +463,7 @@ def _csr_answer(params: dict, s: dict, key_data, cert_data, check_mode: bool, cr
         key_generated = True
         # Both files will be written (the key now, the certificate by the caller): a folder that
         # cannot take the certificate fails here, before a key is generated that nothing could use.
-        files.check_directories([('key_path', target), ('cert_path', s['cert_path'])], writable=True)
+        _check_written_folders(s, [('key_path', target), ('cert_path', s['cert_path'])], check_mode)
         if not check_mode:
             key = keys.generate_private_key(s['key_type'], s['key_size'], s['curve'])
             files.atomic_write(target, keys.serialize_private_key(key), s['key_mode'], s['owner'], s['group'])
@@ -553,6 +656,8 @@ def install_external(params: dict, check_mode: bool = False) -> dict:
     return result
 
 
+# Top-level only: they apply to the folders of every item.
+FOLDER_OPTIONS = ('folder_mode', 'folder_owner', 'folder_group')
 ITEM_OPTIONS = ('key_path', 'cert_path', 'common_name', 'subject_alt_names', 'usage', 'key_type',
                 'key_size', 'curve', 'owner', 'group', 'key_mode', 'cert_mode', 'certificate', 'chain',
                 'defer_csr', 'backup')
@@ -570,7 +675,7 @@ def _items(params: dict) -> list:
         if unknown:
             raise keys.PKIError(f'certificates[{number}]: unsupported option(s) {", ".join(unknown)}; '
                                 f'supported: {", ".join(ITEM_OPTIONS)}')
-        item = {name: params.get(name) for name in ITEM_OPTIONS if name not in _OWN_OPTIONS}
+        item = {name: params.get(name) for name in ITEM_OPTIONS + FOLDER_OPTIONS if name not in _OWN_OPTIONS}
         item.update({name: value for name, value in raw.items() if value is not None})
         for name in ('key_path', 'cert_path', 'common_name'):
             if not item.get(name):
@@ -599,25 +704,46 @@ def run_single(params: dict, check_mode: bool = False, created: list | None = No
     return prepare(params, check_mode, created)
 
 
+def _merge_folders(result: dict, folders: dict) -> dict:
+    if folders:
+        result['changed'] = True
+        attributes = dict(folders.get('attributes_changed') or {})
+        attributes.update(result.get('attributes_changed') or {})
+        result.update(folders)
+        if attributes:
+            result['attributes_changed'] = attributes
+    return result
+
+
 def run(params: dict, check_mode: bool = False) -> dict:
-    # Keys generated by this run; removed again when the run fails after them, so that a failed
-    # task leaves no key behind that no certificate goes with.
-    created = []
+    # Keys generated and folders created by this run; removed again when the run fails after them,
+    # so that a failed task leaves nothing behind it created.
+    created, created_dirs = [], []
     try:
         if params.get('certificates') is None:
             for name in ('key_path', 'cert_path', 'common_name'):
                 if not params.get(name):
                     raise keys.PKIError(f'{name} is required (or give certificates)')
-            return run_single(params, check_mode, created)
-        results = [run_single(item, check_mode, created) for item in _items(params)]
+            _settings(params)       # every option is checked before a folder is made
+            folders = _ensure_folders(params, [params], check_mode, created_dirs)
+            return _merge_folders(run_single(params, check_mode, created), folders)
+        items = _items(params)
+        folders = _ensure_folders(params, items, check_mode, created_dirs)
+        results = [run_single(item, check_mode, created) for item in items]
     except BaseException as exc:
-        if not created:
+        if not created and not created_dirs:
             raise
         files.remove_files(created)
+        files.remove_folders(created_dirs)
         if isinstance(exc, (keys.PKIError, files.FilesError)):
-            raise type(exc)(f'{exc} (removed the key(s) this run had generated: {", ".join(created)})') from None
+            undone = []
+            if created:
+                undone.append(f'removed the key(s) this run had generated: {", ".join(created)}')
+            if created_dirs:
+                undone.append(f'removed the folder(s) it had created: {", ".join(reversed(created_dirs))}')
+            raise type(exc)(f'{exc} ({"; ".join(undone)})') from None
         raise
-    combined = {'changed': any(r['changed'] for r in results), 'results': results}
+    combined = _merge_folders({'changed': any(r['changed'] for r in results), 'results': results}, folders)
     diffs = [r.pop('diff') for r in results if r.get('diff')]
     if diffs:
         combined['diff'] = diffs
@@ -645,7 +771,11 @@ def main():
             private_key=dict(type='str', no_log=True),
             defer_csr=dict(type='bool', default=False),
             backup=dict(type='bool', default=False),
+            folder_mode=dict(type='raw'),
+            folder_owner=dict(type='str'),
+            folder_group=dict(type='str'),
         ),
+        required_by={'folder_owner': 'folder_mode', 'folder_group': 'folder_mode'},
         mutually_exclusive=[('certificates', 'key_path'), ('certificates', 'cert_path'),
                             ('certificates', 'common_name'), ('certificates', 'certificate'),
                             ('certificates', 'private_key')],

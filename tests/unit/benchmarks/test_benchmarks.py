@@ -66,6 +66,9 @@ def test_file_check_passes_good_files_and_names_wrong_ones(tmp_path):
     bench = load_bench()
     hosts = ['h1']
     ca_dir, host_dirs = bench.fresh_dirs(str(tmp_path / 'files'), hosts)
+    assert not os.path.exists(host_dirs['h1'])      # the playbooks create it
+    os.mkdir(host_dirs['h1'])
+    os.chmod(host_dirs['h1'], 0o750)
     ca_key = pki.generate_private_key('ecdsa')
     ca_cert = pki.build_ca(ca_key, 'dbtls benchmark CA')
     with open(os.path.join(ca_dir, 'ca.crt'), 'wb') as handle:
@@ -81,9 +84,11 @@ def test_file_check_passes_good_files_and_names_wrong_ones(tmp_path):
     _issue(host_dirs['h1'], other_key, other_ca, 'client', 'client-h1', [], 'client')
     _issue(host_dirs['h1'], ca_key, ca_cert, 'peer', 'h1', ['DNS:h1'], 'server')
     os.chmod(os.path.join(host_dirs['h1'], 'peer.key'), 0o640)
+    os.chmod(host_dirs['h1'], 0o755)
     problems = bench.check_files(ca_dir, host_dirs, 'ecdsa', 'dbtls benchmark CA')
-    assert problems[0] == 'h1/peer.key: mode 640'
-    assert problems[1] == "h1/peer.crt: SANs ['DNS:h1'], want ['DNS:h1', 'IP:127.0.0.1']"
-    assert problems[2] == 'h1/peer.crt: extended key usage [\'1.3.6.1.5.5.7.3.1\']'
-    assert problems[3].startswith('h1/client.crt: not signed by the CA')
-    assert len(problems) == 4
+    assert problems[0] == 'h1: folder mode 755'
+    assert problems[1] == 'h1/peer.key: mode 640'
+    assert problems[2] == "h1/peer.crt: SANs ['DNS:h1'], want ['DNS:h1', 'IP:127.0.0.1']"
+    assert problems[3] == 'h1/peer.crt: extended key usage [\'1.3.6.1.5.5.7.3.1\']'
+    assert problems[4].startswith('h1/client.crt: not signed by the CA')
+    assert len(problems) == 5

@@ -866,3 +866,53 @@ def test_a_failed_second_rename_keeps_only_the_backup_of_the_replaced_file(ca, h
     backups = [name for name in os.listdir(host) if re.search(BACKUP_NAME, name)]
     assert len(backups) == 1 and backups[0].startswith('peer.crt.') and backups[0] in result['msg'], result
     assert (host / 'client-app.crt').read_bytes() == old_client
+
+
+def test_folder_mode_creates_the_tls_folder_in_the_first_run(ca, tmp_path):
+    """The folder, its missing parent and the files in one tls_keypair run and one install command."""
+    folder = tmp_path / 'etc' / 'tls'
+    args = batch_args(ca, folder, folder_mode='0750', folder_owner=str(os.getuid()), folder_group=str(os.getgid()))
+    check, target = run_action(args, check_mode=True)
+    assert check['changed'] is True and check['folders_created'] == [str(tmp_path / 'etc'), str(folder)], check
+    assert check['diff'][0]['before'] == {str(folder): None}
+    assert check['diff'][0]['after'] == {str(folder): {'mode': '0750', 'owner': os.getuid(), 'group': os.getgid()}}
+    assert not (tmp_path / 'etc').exists() and len(target.calls) == 1
+
+    applied, target = run_action(args)
+    assert applied['changed'] is True and applied['folders_created'] == check['folders_created'], applied
+    assert len(target.calls) == 1 and len(target.commands) == 1
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o750
+    assert stat.S_IMODE(os.stat(tmp_path / 'etc').st_mode) == 0o755
+    assert sorted(os.listdir(folder)) == ['client-app.crt', 'client-app.key', 'peer.crt', 'peer.key']
+
+    # A rerun: one module run, nothing changed, no folder reported.
+    again, target = run_action(args)
+    assert again['changed'] is False and 'folders_created' not in again, again
+    assert not [d for d in again.get('diff', []) if d['before_header'].endswith('folders')]
+    assert len(target.calls) == 1 and target.commands == []
+
+    # A folder opened by hand is closed again, and reported.
+    os.chmod(folder, 0o755)
+    fixed, target = run_action(args)
+    assert fixed['changed'] is True and fixed['attributes_changed'] == {str(folder): ['mode']}, fixed
+    assert fixed['diff'][0]['before'][str(folder)]['mode'] == '0755'
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o750 and len(target.calls) == 1
+
+
+def test_a_failed_task_removes_the_folders_it_created(ca, tmp_path):
+    folder = tmp_path / 'etc' / 'tls'
+    target = Target()
+    target.shell_tamper = lambda cmd: 'install -m'.join(
+        part.replace(' -- ', ' -o no-such-user-dbtls -- ', 1) if number == 1 else part
+        for number, part in enumerate(cmd.split('install -m')))
+    result, target = run_action(task_args(ca, folder, folder_mode='0750'), target=target)
+    assert result['failed'] is True and 'installing the certificate failed' in result['msg'], result
+    assert 'removed the folder(s) it had created, where empty' in result['msg'], result['msg']
+    assert not (tmp_path / 'etc').exists(), os.listdir(tmp_path)
+
+
+def test_folder_owner_and_group_need_folder_mode(ca, host):
+    target = Target()
+    with pytest.raises(Exception, match="required by 'folder_group': folder_mode"):
+        run_action(task_args(ca, host, folder_group='root'), target=target)
+    assert target.calls == [] and os.listdir(host) == []

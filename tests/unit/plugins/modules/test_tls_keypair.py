@@ -355,3 +355,84 @@ def test_backup_on_install_keeps_the_replaced_certificate_and_key(tmp_path, caps
     again = run_main(tls_keypair, dict(args, key_type='ed25519', backup=False,
                                        certificate=sign(pending, ca, common_name='db1')), capsys)
     assert 'backup_file' not in again
+
+
+def _folder_items(root):
+    return [dict(key_path=str(root / 'tls' / 'a.key'), cert_path=str(root / 'tls' / 'a.crt'),
+                 common_name='a', subject_alt_names=['DNS:a']),
+            dict(key_path=str(root / 'tls' / 'b.key'), cert_path=str(root / 'tls' / 'b.crt'),
+                 common_name='b', subject_alt_names=['DNS:b'])]
+
+
+def test_folder_mode_creates_the_folder_and_its_parents_in_the_same_run(tmp_path, capsys):
+    # As root, another group than the process's, so that the chown is seen; else the process's own.
+    gid = next((g.gr_gid for g in grp.getgrall() if g.gr_gid != os.getgid()), os.getgid()) \
+        if os.geteuid() == 0 else os.getgid()
+    args = dict(certificates=_folder_items(tmp_path / 'etc'), folder_mode='0750', folder_group=str(gid))
+    check = run_main(tls_keypair, args, capsys, check_mode=True)
+    assert check['changed'] is True, check
+    assert check['folders_created'] == [str(tmp_path / 'etc'), str(tmp_path / 'etc' / 'tls')]
+    assert check['folder_diff']['before'] == {str(tmp_path / 'etc' / 'tls'): None}
+    assert not (tmp_path / 'etc').exists()
+
+    old_umask = os.umask(0o077)     # the modes are set explicitly, whatever the umask
+    try:
+        first = run_main(tls_keypair, args, capsys)
+    finally:
+        os.umask(old_umask)
+    assert first['changed'] is True and first['folders_created'] == check['folders_created'], first
+    assert [r['key_generated'] for r in first['results']] == [True, True]
+    assert mode_of(tmp_path / 'etc') == 0o755
+    assert mode_of(tmp_path / 'etc' / 'tls') == 0o750
+    assert os.stat(tmp_path / 'etc' / 'tls').st_gid == gid
+    assert sorted(os.listdir(tmp_path / 'etc' / 'tls')) == ['a.key', 'b.key']
+
+    again = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
+    assert again['changed'] is False and 'folders_created' not in again and 'folder_diff' not in again, again
+
+
+def test_folder_mode_corrects_an_existing_folder_check_mode_first(tmp_path, capsys):
+    folder = tmp_path / 'etc' / 'tls'
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o777)
+    args = dict(certificates=_folder_items(tmp_path / 'etc'), folder_mode='0750')
+    check = run_main(tls_keypair, args, capsys, check_mode=True)
+    assert check['changed'] is True and check['attributes_changed'] == {str(folder): ['mode']}, check
+    assert check['folder_diff'] == {'before': {str(folder): {'mode': '0777', 'owner': os.getuid(), 'group': os.getgid()}},
+                                    'after': {str(folder): {'mode': '0750', 'owner': os.getuid(), 'group': os.getgid()}}}
+    assert mode_of(folder) == 0o777 and os.listdir(folder) == []
+    result = run_main(tls_keypair, args, capsys)
+    assert result['attributes_changed'] == {str(folder): ['mode']} and 'folders_created' not in result
+    assert mode_of(folder) == 0o750
+
+
+def test_a_failing_run_removes_the_folders_it_created(tmp_path, capsys):
+    items = _folder_items(tmp_path / 'etc')
+    # The second item's certificate folder cannot be made: a file stands where it would go.
+    (tmp_path / 'other').write_bytes(b'')
+    items[1]['cert_path'] = str(tmp_path / 'other' / 'b.crt')
+    result = run_main(tls_keypair, dict(certificates=items, folder_mode='0750'), capsys)
+    assert result['failed'] and 'is not a directory' in result['msg'], result
+    assert 'removed the folder(s) it had created' in result['msg']
+    assert sorted(os.listdir(tmp_path)) == ['other']
+
+    # A run that fails after the folder and the key were made: the key and the folder go again.
+    single = params(tmp_path, key_path=str(tmp_path / 'new' / 'tls' / 'peer.key'),
+                    cert_path=str(tmp_path / 'new' / 'tls' / 'peer.crt'), folder_mode='0750')
+    (tmp_path / 'new').mkdir()
+    (tmp_path / 'new' / 'keep').write_bytes(b'')
+
+    def failing_csr(*_a, **_kw):
+        raise pki.PKIError('disk full')
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pki, 'build_csr', failing_csr)
+        result = run_main(tls_keypair, single, capsys)
+    assert result['failed'] and 'disk full' in result['msg'], result
+    assert 'removed the key(s)' in result['msg'] and 'removed the folder(s)' in result['msg']
+    assert sorted(os.listdir(tmp_path / 'new')) == ['keep']
+
+
+def test_folder_owner_without_folder_mode_is_refused(tmp_path, capsys):
+    result = run_main(tls_keypair, params(tmp_path, folder_group='root'), capsys)
+    assert result['failed'] and 'folder_mode' in result['msg'], result
+    assert os.listdir(tmp_path / 'host') == []
