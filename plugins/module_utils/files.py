@@ -258,18 +258,28 @@ class FileSpec:
     label_from: str | None = None
 
 
-def _make_parents(directory: str, parent_mode: int, created: list[str]) -> None:
+def _missing_directories(path: str, target: str = '') -> list[str]:
+    """The folders from the outermost missing one down to ``path`` that do not exist yet.
+
+    A path on the way that exists as something other than a folder is refused (``target``, the
+    folder the caller is creating, named in the message when given)."""
     missing = []
-    current = directory
+    current = path
     while current and not os.path.isdir(current):
         if os.path.lexists(current):
-            raise FilesError(f'{current}: exists and is not a directory')
+            suffix = f'; the folder {target} cannot be created' if target else ''
+            raise FilesError(f'{current}: exists and is not a directory{suffix}')
         missing.append(current)
         parent = os.path.dirname(current)
         if parent == current:
             break
         current = parent
-    for path in reversed(missing):
+    missing.reverse()
+    return missing
+
+
+def _make_parents(directory: str, parent_mode: int, created: list[str]) -> None:
+    for path in _missing_directories(directory):
         try:
             os.mkdir(path, parent_mode)
         except FileExistsError:
@@ -484,17 +494,7 @@ def ensure_folder(path: str, mode: int, owner: t.Any = None, group: t.Any = None
     path = os.path.abspath(path)
     if os.path.isdir(path):
         return [], ensure_attributes(path, mode, owner, group, check_mode)
-    missing = []
-    current = path
-    while not os.path.isdir(current):
-        if os.path.lexists(current):
-            raise FilesError(f'{current}: exists and is not a directory; the folder {path} cannot be created')
-        missing.append(current)
-        parent = os.path.dirname(current)
-        if parent == current:
-            break
-        current = parent
-    missing.reverse()
+    missing = _missing_directories(path, target=path)
     uid, gid = resolve_owner(owner, 'folder_owner'), resolve_group(group, 'folder_group')
     if check_mode:
         return missing, {}
