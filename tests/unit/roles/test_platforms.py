@@ -101,6 +101,11 @@ EXPECTED = {
     },
 }
 
+# The statement that makes the server re-read its TLS files and CRL (revoke.yml after a new CRL):
+# MariaDB's FLUSH SSL (MariaDB Server documentation, "FLUSH", 10.4+) and MySQL 8.0's ALTER INSTANCE
+# RELOAD TLS (MySQL 8.0 Reference Manual, "ALTER INSTANCE Statement", 8.0.16+), whatever the platform.
+SERVER_TLS_RELOAD = {'mariadb': 'FLUSH SSL', 'pxc': 'ALTER INSTANCE RELOAD TLS'}
+
 # name -> (facts or None, extra vars, fragments of the refusal message).
 REFUSE = {
     'centos7': ({'os_family': 'RedHat', 'distribution': 'CentOS', 'distribution_major_version': '7'}, {},
@@ -227,6 +232,12 @@ def test_resolved_platform_matches_packaging(run, name, family, distribution, ve
     assert got['garb']['config_path'] == want['garb']['config_path']
     assert got['garb']['service'] == want['garb']['service']
     assert got['garb']['dropin'] == '/etc/systemd/system/garb.service.d/dbtls.conf'
+
+
+@pytest.mark.parametrize('name,family,distribution,version,flavor,series', COMBOS, ids=[c[0] for c in COMBOS])
+def test_server_tls_reload_statement_is_the_flavors(run, name, family, distribution, version, flavor, series):
+    got = json.loads((run / ('%s.json' % name)).read_text())
+    assert got['flavor']['server_tls_reload_query'] == SERVER_TLS_RELOAD[flavor], name
 
 
 @pytest.mark.parametrize('name,family,distribution,version,flavor,series', COMBOS, ids=[c[0] for c in COMBOS])
