@@ -287,13 +287,18 @@ def _make_parents(directory: str, parent_mode: int, created: list[str]) -> None:
         except OSError as exc:
             raise FilesError(f'{path}: cannot create the directory: {_describe(exc)}') from None
         created.append(path)
-        labels = current_labels()
-        context = labels.default(path, stat.S_IFDIR) if labels is not None else None
-        if context:
-            try:
-                labels.apply(path, context)
-            except FilesError as exc:
-                raise FilesError(f'{path}: {exc}') from None
+        _label_new_directory(path)
+
+
+def _label_new_directory(path: str) -> None:
+    """Give a folder this run created the SELinux policy's default label for its path."""
+    labels = current_labels()
+    context = labels.default(path, stat.S_IFDIR) if labels is not None else None
+    if context:
+        try:
+            labels.apply(path, context)
+        except FilesError as exc:
+            raise FilesError(f'{path}: {exc}') from None
 
 
 def _label_for(spec: FileSpec, path: str, existing: os.stat_result | None, mode: int) -> tuple[t.Any, str | None]:
@@ -515,13 +520,7 @@ def ensure_folder(path: str, mode: int, owner: t.Any = None, group: t.Any = None
             os.chmod(directory, mode if leaf else parent_mode)
         except OSError as exc:
             raise FilesError(f'{directory}: cannot set owner/group/mode: {_describe(exc)}') from None
-        labels = current_labels()
-        context = labels.default(directory, stat.S_IFDIR) if labels is not None else None
-        if context:
-            try:
-                labels.apply(directory, context)
-            except FilesError as exc:
-                raise FilesError(f'{directory}: {exc}') from None
+        _label_new_directory(directory)
     return missing, {}
 
 
