@@ -16,30 +16,17 @@ group patterns name.
 from __future__ import annotations
 
 import ast
-import os
-import pathlib
 import re
-import shutil
 import subprocess
-import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-PLAYBOOKS = ROOT / 'playbooks'
+from playbook_env import PLAYBOOK_BIN, PLAYBOOKS, ansible_command, ansible_env
+
 INVENTORY = PLAYBOOKS / 'inventory' / 'example.yml'
-BIN = pathlib.Path(sys.executable).parent
-PLAYBOOK_BIN = BIN / 'ansible-playbook' if (BIN / 'ansible-playbook').exists() else shutil.which('ansible-playbook')
-ANSIBLE_BIN = BIN / 'ansible' if (BIN / 'ansible').exists() else shutil.which('ansible')
+ANSIBLE_BIN = ansible_command('ansible')
 
 
-def _env():
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_DEPRECATION_WARNINGS='0')
-    # From an installed collection, its own copy first (as in test_tags.py).
-    if ROOT.parents[1].name == 'ansible_collections':
-        env['ANSIBLE_COLLECTIONS_PATH'] = os.pathsep.join(
-            p for p in (str(ROOT.parents[2]), os.environ.get('ANSIBLE_COLLECTIONS_PATH')) if p)
-    return env
 
 
 pytestmark = pytest.mark.skipif(not PLAYBOOK_BIN or not INVENTORY.is_file(),
@@ -63,7 +50,7 @@ HOST_RE = re.compile(r'^      (?P<host>\S+)$')
 def list_hosts(inventory, playbook, *args):
     """({play name: [hosts]}, stderr) from ansible-playbook --list-hosts."""
     proc = subprocess.run([str(PLAYBOOK_BIN), '-i', str(inventory), str(PLAYBOOKS / playbook), '--list-hosts', *args],
-                          capture_output=True, text=True, env=_env(), check=False)
+                          capture_output=True, text=True, env=ansible_env(), check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     plays, current = {}, None
     for line in proc.stdout.splitlines():
@@ -98,7 +85,7 @@ def test_galera_only_inventory_draws_no_warning(tmp_path, playbook, extra):
 def _groups(*names):
     """The example inventory's hosts of these groups, as Ansible resolves the pattern a:b:c."""
     proc = subprocess.run([str(ANSIBLE_BIN), '-i', str(INVENTORY), ':'.join(names), '--list-hosts'],
-                          capture_output=True, text=True, env=_env(), check=False)
+                          capture_output=True, text=True, env=ansible_env(), check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return sorted(line.strip() for line in proc.stdout.splitlines()[1:] if line.strip())
 
@@ -149,7 +136,7 @@ def test_revoke_restarts_tablets_first_whatever_the_inventory_order(tmp_path):
     inventory.write_text(VITESS_CTL_FIRST, encoding='utf-8')
     proc = subprocess.run([str(PLAYBOOK_BIN), '-i', str(inventory), str(PLAYBOOKS / 'revoke.yml'), '--list-hosts',
                            '-e', '{"revoke_hosts": ["ctl.example.net"]}'],
-                          capture_output=True, text=True, env=_env(), check=False)
+                          capture_output=True, text=True, env=ansible_env(), check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     play = [i for i, line in enumerate(lines) if 'Restart Vitess components' in line]

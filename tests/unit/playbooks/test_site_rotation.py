@@ -13,19 +13,14 @@ current CA is what an interrupted switch leaves (the rotation is complete) and n
 
 from __future__ import annotations
 
-import os
-import pathlib
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-SITE = ROOT / 'playbooks' / 'site.yml'
-PLAYBOOK_BIN = pathlib.Path(sys.executable).parent / 'ansible-playbook'
-if not PLAYBOOK_BIN.exists():
-    PLAYBOOK_BIN = shutil.which('ansible-playbook')
+from playbook_env import PLAYBOOK_BIN, PLAYBOOKS, ansible_env
+
+SITE = PLAYBOOKS / 'site.yml'
 
 pytestmark = pytest.mark.skipif(not PLAYBOOK_BIN or not SITE.is_file(),
                                 reason='ansible-playbook or the playbooks are not available')
@@ -47,11 +42,7 @@ def run_site(tmp_path, next_ca, playbook=SITE):
         '          ansible_connection: local\n'
         f'          ansible_python_interpreter: {sys.executable}\n'
         f'  vars:\n    pki_ca_dir: {ca_dir}\n')
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_DEPRECATION_WARNINGS='0',
-               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'))
-    if ROOT.parents[1].name == 'ansible_collections':
-        env['ANSIBLE_COLLECTIONS_PATH'] = os.pathsep.join(
-            p for p in (str(ROOT.parents[2]), os.environ.get('ANSIBLE_COLLECTIONS_PATH')) if p)
+    env = ansible_env(ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'))
     args = [str(PLAYBOOK_BIN), '-i', str(inventory), str(playbook), '--check', '--limit', 'db1']
     if playbook == SITE:
         # From the pki role's first task on: the plays before it only gather facts.

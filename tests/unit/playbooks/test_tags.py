@@ -15,21 +15,15 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import pathlib
 import re
-import shutil
 import subprocess
-import sys
 import textwrap
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-PLAYBOOKS = ROOT / 'playbooks'
+from playbook_env import PLAYBOOK_BIN, PLAYBOOKS, ansible_env
+
 INVENTORY = PLAYBOOKS / 'inventory' / 'example.yml'
-PLAYBOOK_BIN = pathlib.Path(sys.executable).parent / 'ansible-playbook'
-if not PLAYBOOK_BIN.exists():
-    PLAYBOOK_BIN = shutil.which('ansible-playbook')
 
 pytestmark = pytest.mark.skipif(not PLAYBOOK_BIN or not INVENTORY.is_file(),
                                 reason='ansible-playbook or the playbooks are not available')
@@ -42,21 +36,12 @@ ARGSPEC = 'Validating arguments against arg spec'
 WORKERS = max(2, min(4, os.cpu_count() or 2))
 
 
-def _env():
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_DEPRECATION_WARNINGS='0')
-    # From an installed collection (.../ansible_collections/dbtls/transport), the FQCN roles the
-    # playbooks name resolve to that installation first; on a checkout, to ANSIBLE_COLLECTIONS_PATH
-    # (which also holds the collections this one depends on).
-    if ROOT.parents[1].name == 'ansible_collections':
-        env['ANSIBLE_COLLECTIONS_PATH'] = os.pathsep.join(
-            p for p in (str(ROOT.parents[2]), os.environ.get('ANSIBLE_COLLECTIONS_PATH')) if p)
-    return env
 
 
 def list_tasks(playbook, *args):
     """[(play name, task name)] that ansible-playbook --list-tasks selects, in order."""
     proc = subprocess.run([str(PLAYBOOK_BIN), '-i', str(INVENTORY), str(playbook), '--list-tasks', *args],
-                          capture_output=True, text=True, env=_env(), check=False)
+                          capture_output=True, text=True, env=ansible_env(), check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     play, out = None, []
     for line in proc.stdout.splitlines():
