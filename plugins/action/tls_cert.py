@@ -302,8 +302,6 @@ class ActionModule(ActionBase):
             raise _ModuleFailed(result)
         # The folders (with folder_mode) are reported once per run, at the top level.
         made = result.pop('folders_created', None) or []
-        if made and not self._task.check_mode:
-            self._created_folders.extend(path for path in made if path not in self._created_folders)
         self._folders['created'].extend(path for path in made if path not in self._folders['created'])
         if result.get('folder_diff'):
             self._folders['diff'] = result.pop('folder_diff')
@@ -340,7 +338,6 @@ class ActionModule(ActionBase):
         # a task that fails removes the keys whose certificate never arrived (see _undo()).
         self._generated = {}
         self._installed_items = set()
-        self._created_folders = []
         self._folders = {'created': [], 'attributes': {}, 'diff': None}
         try:
             result.update(self._run(args, task_vars))
@@ -361,9 +358,9 @@ class ActionModule(ActionBase):
         without its certificate would only be found, and kept, by the next run). Nothing is run when
         no key was generated; returns what to add to the failure message."""
         paths = [path for number, path in sorted(self._generated.items()) if number not in self._installed_items]
-        # Folders created by the first run, innermost first; rmdir leaves one that is not empty
-        # (a certificate was installed in it) alone.
-        folders = list(reversed(self._created_folders))
+        # Folders created by the first run (in check mode none was), innermost first; rmdir leaves
+        # one that is not empty (a certificate was installed in it) alone.
+        folders = [] if self._task.check_mode else list(reversed(self._folders['created']))
         if not paths and not folders:
             return ''
         commands = []
