@@ -27,8 +27,6 @@ INVENTORY = PLAYBOOKS / 'inventory' / 'example.yml'
 ANSIBLE_BIN = ansible_command('ansible')
 
 
-
-
 pytestmark = pytest.mark.skipif(not PLAYBOOK_BIN or not INVENTORY.is_file(),
                                 reason='ansible-playbook or the playbooks are not available')
 

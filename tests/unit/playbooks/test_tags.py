@@ -36,8 +36,6 @@ ARGSPEC = 'Validating arguments against arg spec'
 WORKERS = max(2, min(4, os.cpu_count() or 2))
 
 
-
-
 def list_tasks(playbook, *args):
     """[(play name, task name)] that ansible-playbook --list-tasks selects, in order."""
     proc = subprocess.run([str(PLAYBOOK_BIN), '-i', str(INVENTORY), str(playbook), '--list-tasks', *args],
