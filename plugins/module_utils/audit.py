@@ -88,8 +88,13 @@ def deployed_certificates(pki_facts: t.Mapping[str, t.Any] | None) -> list[dict]
     names = pki_facts.get('client_names') or []
     if not isinstance(names, (list, tuple)):
         raise AuditError(f'client_names in the pki facts must be a list, got {_type_name(names)} {_excerpt(names)}')
+    clients = pki_facts.get('clients') or {}
+    if not isinstance(clients, t.Mapping):
+        raise AuditError(f'clients in the pki facts must be a dict, got {_type_name(clients)} {_excerpt(clients)}')
     for name in names:
-        found.append({'path': f'{directory}/client-{name}.crt', 'key_path': f'{directory}/client-{name}.key',
+        # A record written before the role recorded 'clients' has the names only: <dir>/client-<name>.*
+        pair = clients.get(name) or {'cert': f'{directory}/client-{name}.crt', 'key': f'{directory}/client-{name}.key'}
+        found.append({'path': pair.get('cert') or '', 'key_path': pair.get('key') or '',
                       'ca_path': bundle, 'service': f'client {name}'})
     return found
 

@@ -45,6 +45,10 @@ BASE_VARS = {
     'vitess_tls_table_acl': [{'name': 'all', 'readers': ['app_ro'], 'writers': ['app_rw'], 'admins': ['dba']}],
 }
 
+# What the pki role records on a host with a non-default pki_dir (ansible_local.dbtls_pki).
+PKI_RECORD = {'dir': '/srv/tls', 'peer_cert': '/srv/tls/peer.crt', 'peer_key': '/srv/tls/peer.key',
+              'ca_bundle': '/srv/tls/ca-bundle.pem', 'client_names': [], 'clients': {}, 'crl': ''}
+
 # name -> (extra vars, role tasks file to run); each must fail.
 REFUSALS = {
     'unknown_version': ({'vitess_tls_version': 'v25'}, 'validate'),
@@ -52,6 +56,7 @@ REFUSALS = {
     'managed_extra_flag': ({'vitess_tls_extra_flags': {'vttablet': {'db-ssl-mode': 'disabled'}}}, 'validate'),
     'missing_tablet_uid': ({'vitess_tls_vttablet_uid': None}, 'validate'),
     'missing_cert': ({'vitess_tls_cert_path': '@TMP@/absent/peer.crt'}, 'tls'),
+    'unnamed_cert': ({'vitess_tls_cert_path': ''}, 'validate'),
 }
 # name -> extra vars; each must pass.
 ACCEPTED = {
@@ -69,7 +74,12 @@ def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('vitess_tls')
     # Rendering uses the template lookup and set_fact (no module runs on the host), so the whole
     # run takes a few seconds; one copy at the end writes everything to a JSON file.
-    plays = []
+    # The pki role's record of the host's files, set as the pki role sets it (local_facts, here
+    # into a temporary fact folder): the role must take its TLS paths from it.
+    plays = [{
+        'name': 'Record the TLS files', 'hosts': 'localhost', 'gather_facts': False,
+        'tasks': [{'dbtls.transport.local_facts': {'name': 'dbtls_pki', 'fact_dir': str(tmp / 'facts.d'), 'facts': PKI_RECORD}}],
+    }]
     for version in VERSIONS:
         over = tmp / ('vars-%s.json' % version)
         over.write_text(json.dumps(dict(BASE_VARS, vitess_tls_version=version)))
@@ -145,8 +155,9 @@ def test_every_network_path_has_tls(run, version):
 
     gate, tablet, ctld = values('vtgate'), values('vttablet'), values('vtctld')
     for v in (gate, tablet, ctld):
-        assert v['grpc-cert'] == '/etc/dbtls/tls/peer.crt' and v['grpc-key'] == '/etc/dbtls/tls/peer.key'
-        assert v['grpc-ca'] == '/etc/dbtls/tls/ca-bundle.pem'  # client certificates required
+        # The files the pki role recorded on the host.
+        assert v['grpc-cert'] == '/srv/tls/peer.crt' and v['grpc-key'] == '/srv/tls/peer.key'
+        assert v['grpc-ca'] == '/srv/tls/ca-bundle.pem'  # client certificates required
     for prefix in ('tablet-grpc', ):
         for v in (gate, ctld):
             assert v[prefix + '-cert'] and v[prefix + '-key'] and v[prefix + '-ca']
@@ -190,6 +201,7 @@ def test_table_acl_json(run):
     ('managed_extra_flag', 'which the role manages'),
     ('missing_tablet_uid', 'set vitess_tls_vttablet_uid'),
     ('missing_cert', 'absent/peer.crt: missing'),
+    ('unnamed_cert', 'vitess_tls_cert_path, vitess_tls_key_path and vitess_tls_ca_path are required'),
 ])
 def test_refusals(run, name, needle):
     result = run[1][name]

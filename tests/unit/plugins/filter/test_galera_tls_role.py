@@ -51,6 +51,10 @@ BASE = {
     'galera_tls_platform_family': 'Debian',
 }
 
+# What the pki role records with its default pki_dir (ansible_local.dbtls_pki).
+PKI_RECORD = {'dir': '/etc/dbtls/tls', 'ca_bundle': '/etc/dbtls/tls/ca-bundle.pem', 'peer_cert': '/etc/dbtls/tls/peer.crt',
+              'peer_key': '/etc/dbtls/tls/peer.key', 'client_names': [], 'clients': {}, 'crl': ''}
+
 # name -> (vars, current wsrep_provider_options); each is rendered.
 RENDER = {
     'mariadb': ({}, CURRENT),
@@ -206,10 +210,10 @@ def _render_play(tmp, name, over, current):
             'vars_files': _vars_files(tmp, name, over), 'tasks': tasks}
 
 
-def _check_play(tmp, name, over, task_file):
+def _check_play(tmp, name, over, task_file, hosts='localhost'):
     out = tmp / name
     out.mkdir()
-    return {'name': 'Check %s' % name, 'hosts': 'localhost', 'gather_facts': False,
+    return {'name': 'Check %s' % name, 'hosts': hosts, 'gather_facts': False,
             'vars_files': _vars_files(tmp, name, over),
             'tasks': [{'block': [
                 {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / ('%s.yml' % task_file))},
@@ -222,7 +226,14 @@ def _check_play(tmp, name, over, task_file):
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('galera_tls')
     (tmp / 'empty-datadir').mkdir()
-    plays = [_render_play(tmp, name, over, current) for name, (over, current) in RENDER.items()]
+    # The pki role's record of localhost's files, set as the role sets it (local_facts, here into a
+    # temporary fact folder): the role's TLS paths default to it.
+    plays = [{'name': 'Record the TLS files', 'hosts': 'localhost', 'gather_facts': False,
+              'tasks': [{'dbtls.transport.local_facts': {'name': 'dbtls_pki', 'fact_dir': str(tmp / 'facts.d'),
+                                                         'facts': PKI_RECORD}}]}]
+    plays += [_render_play(tmp, name, over, current) for name, (over, current) in RENDER.items()]
+    # node-a has no record (the pki role never ran there) and no TLS paths set.
+    plays.append(_check_play(tmp, 'no_pki_record', {}, 'preflight_input', hosts='node-a'))
     plays += [_check_play(tmp, name, over, task_file) for name, (over, task_file, _message) in REFUSE.items()]
     plays += [_check_play(tmp, 'accept-' + name, over, task_file) for name, (over, task_file) in ACCEPT.items()]
     plays += [_keyring_play(tmp, case, over) for case, (over, _options) in KEYRING.items()]
@@ -472,6 +483,16 @@ def test_shipped_dhparams_are_rfc7919_ffdhe2048():
     assert prime == FFDHE2048_P
     assert prime.bit_length() == 2048
     assert generator == 2
+
+
+def test_refused_without_the_pki_record(run):
+    # No TLS path set and no record of the pki role on the host: refused, saying what to do.
+    refused = run / 'no_pki_record' / 'refused'
+    assert refused.exists(), 'accepted without TLS files'
+    message = refused.read_text()
+    assert message.startswith('node-a: ')
+    assert 'galera_tls_ca_path, galera_tls_cert_path and galera_tls_key_path are required for MariaDB' in message
+    assert 'which has not run on it: run it first (site.yml does) or set the three paths' in message
 
 
 @pytest.mark.parametrize('case', sorted(REFUSE))

@@ -44,6 +44,18 @@ def test_deployed_certificates_lists_peer_and_clients():
     assert found[1]['service'] == 'client app'
 
 
+def test_deployed_certificates_reads_the_recorded_client_paths():
+    # The pki role records each client pair's paths ('clients'); those are audited, not a rebuilt name.
+    facts = dict(FACTS, clients={'app': {'cert': '/srv/tls/app.pem', 'key': '/srv/tls/app-key.pem'}})
+    found = audit.deployed_certificates(facts)
+    assert (found[1]['path'], found[1]['key_path']) == ('/srv/tls/app.pem', '/srv/tls/app-key.pem')
+
+
+def test_deployed_certificates_refuses_clients_that_are_not_a_dict():
+    with pytest.raises(audit.AuditError, match='clients in the pki facts must be a dict, got list'):
+        audit.deployed_certificates(dict(FACTS, clients=['app']))
+
+
 def test_deployed_certificates_without_facts_or_peer():
     assert audit.deployed_certificates(None) == []
     assert audit.deployed_certificates({}) == []
