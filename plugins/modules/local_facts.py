@@ -12,8 +12,8 @@ module: local_facts
 short_description: Record facts in a host's local facts file and refresh them in the same run
 description:
   - Writes O(facts) as JSON to C(<fact_dir>/<name>.fact) on the host, which fact gathering reads as
-    C(ansible_local.<name>), and sets C(ansible_facts.ansible_local.<name>) for the rest of the run:
-    later tasks and roles of the same run read the new values without gathering facts again.
+    C(ansible_local.<name>), and sets C(ansible_facts.ansible_local.<name>) for the rest of the run,
+    so that later tasks and roles of the same run read the new values without gathering facts again.
   - When the play gathered facts and C(ansible_local.<name>) already equals O(facts), nothing runs on
     the host. Otherwise one module run writes the file when its content differs.
   - The file is written atomically, mode 0644 (the facts are paths and names, not secrets); a

@@ -11,7 +11,7 @@ would ship them.
 Every module that runs on a node is run as Ansible runs it (a child Python reading
 ANSIBLE_MODULE_ARGS on stdin, one JSON result on stdout): tls_keypair for each key type (key and
 CSR, then the signed certificate installed, then a rerun that changes nothing), tls_verify,
-tls_bundle and wsrep_provider_options; and the controller-side ones too (tls_ca, tls_crl,
+tls_bundle, wsrep_provider_options and local_facts; and the controller-side ones too (tls_ca, tls_crl,
 tls_pkcs12), since one requirement covers them all. The results are checked with the image's own
 openssl.
 """
@@ -120,6 +120,15 @@ def main() -> int:
                                                    set={'socket.ssl_cert': '/etc/dbtls/tls/peer.crt'}))
     expect('wsrep_provider_options', not merged.get('failed') and 'socket.ssl_cert=/etc/dbtls/tls/peer.crt' in merged.get('value', ''),
            merged.get('msg') or merged)
+
+    fact_dir = os.path.join(work, 'facts.d')
+    record = {'dir': '/etc/dbtls/tls', 'peer_cert': '/etc/dbtls/tls/peer.crt', 'clients': {}}
+    recorded = module('local_facts', dict(name='dbtls_pki', facts=record, fact_dir=fact_dir))
+    expect('local_facts', recorded.get('changed') is True and not recorded.get('failed'), recorded.get('msg'))
+    with open(os.path.join(fact_dir, 'dbtls_pki.fact'), encoding='utf-8') as handle:
+        expect('local_facts writes the record', json.load(handle) == record)
+    expect('local_facts rerun changes nothing',
+           module('local_facts', dict(name='dbtls_pki', facts=record, fact_dir=fact_dir)).get('changed') is False)
 
     print(f'{len(failures)} failed' if failures else 'all host-side checks passed')
     return 1 if failures else 0
