@@ -4,8 +4,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Controller side of dbtls.transport.local_facts: skip the host when the gathered facts already
-hold these values, else run the module there; either way return the facts as ansible_facts, so
-that the rest of the run reads them (set_fact could not: it sets variables, not ansible_facts)."""
+hold these values, else run the module there; either way return the facts as ansible_facts
+(ansible_local.<name>, and dbtls_local_facts.<name>, which a later fact gathering of the same run
+leaves alone), so that the rest of the run reads them (set_fact could not: it sets variables, not
+ansible_facts). The filter dbtls.transport.local_record reads them back."""
 
 from __future__ import annotations
 
@@ -50,5 +52,7 @@ class ActionModule(ActionBase):
                 return dict(result, **module_result)
             result.update(module_result)
 
-        result['ansible_facts'] = {'ansible_local': local_facts.refreshed(gathered, name, facts)}
+        run_record = (task_vars.get('ansible_facts') or {}).get(local_facts.RUN_KEY)
+        result['ansible_facts'] = {'ansible_local': local_facts.refreshed(gathered, name, facts),
+                                   local_facts.RUN_KEY: local_facts.refreshed(run_record, name, facts)}
         return result

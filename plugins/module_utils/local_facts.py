@@ -18,6 +18,10 @@ import typing as t
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 
 DEFAULT_FACT_DIR = '/etc/ansible/facts.d'
+# The facts recorded in this run, by name, kept in a fact of their own: a play that gathers facts
+# again replaces ansible_local with what is on disk, which in check mode is not what this run
+# recorded (check mode writes nothing). record() reads this first.
+RUN_KEY = 'dbtls_local_facts'
 _NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
 
@@ -58,6 +62,18 @@ def recorded(gathered_local: t.Any, name: str, facts: t.Mapping[str, t.Any], fac
         return False
     current = gathered_local.get(name)
     return isinstance(current, t.Mapping) and check_facts(current) == dict(facts)
+
+
+def record(ansible_facts: t.Any, name: str) -> dict:
+    """The facts recorded under ``name``: those this run recorded (local_facts), else those read
+    from the host's facts file by fact gathering, else {}."""
+    if not isinstance(ansible_facts, t.Mapping):
+        return {}
+    for holder in (ansible_facts.get(RUN_KEY), ansible_facts.get('ansible_local')):
+        found = holder.get(name) if isinstance(holder, t.Mapping) else None
+        if isinstance(found, t.Mapping):
+            return dict(found)
+    return {}
 
 
 def refreshed(gathered_local: t.Any, name: str, facts: t.Mapping[str, t.Any]) -> dict:

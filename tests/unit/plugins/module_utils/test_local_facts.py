@@ -82,3 +82,19 @@ def test_the_refreshed_local_facts_keep_the_hosts_other_facts():
     local = lf.refreshed({'other': {'x': 1}, 'dbtls_pki': {'dir': '/old'}}, 'dbtls_pki', FACTS)
     assert local == {'other': {'x': 1}, 'dbtls_pki': FACTS}
     assert lf.refreshed(None, 'dbtls_pki', FACTS) == {'dbtls_pki': FACTS}
+
+
+def test_the_record_of_this_run_comes_first_and_survives_a_new_gathering():
+    on_disk = {'dir': '/old'}
+    facts = {'ansible_local': {'dbtls_pki': on_disk}, lf.RUN_KEY: {'dbtls_pki': FACTS}}
+    assert lf.record(facts, 'dbtls_pki') == FACTS
+    # A play that gathers facts again replaces ansible_local only (check mode: nothing on disk).
+    facts['ansible_local'] = {}
+    assert lf.record(facts, 'dbtls_pki') == FACTS
+    # A later run without the pki role reads what fact gathering found on the host.
+    assert lf.record({'ansible_local': {'dbtls_pki': on_disk}}, 'dbtls_pki') == on_disk
+    assert lf.record({'ansible_local': {}}, 'dbtls_pki') == {}
+    assert lf.record({}, 'dbtls_pki') == {}
+    assert lf.record(None, 'dbtls_pki') == {}
+    # An unreadable facts file arrives as a string: no record.
+    assert lf.record({'ansible_local': {'dbtls_pki': 'error loading facts'}}, 'dbtls_pki') == {}
