@@ -163,7 +163,7 @@ def test_enable_tls_galera_and_arbitrator(listed):
 # --- rotate_ca.yml ----------------------------------------------------------------------------
 
 ROTATE_REPORT = "Report each host's stage and what changed"
-GUARD = 'Refuse phase (c) while a host of the rotation has not done phases (a)-(b)'
+GUARD = "Refuse to run this phase unless rotate_ca.yml's preflight ran (and, for (c), (a)-(b) are done everywhere)"
 
 
 def test_rotate_ca_phase_a(listed):
@@ -180,7 +180,7 @@ def test_rotate_ca_phase_c_is_guarded_and_finishes(listed):
     selected = listed['rotate_ca.yml', ('--tags', 'rotate_ca_c')]
     assert selected == plays_of(full, 'Preflight and staging', 'Phase (c)', 'Finish')
     phase_c = plays_of(selected, 'Phase (c)')
-    # Each phase (c) play starts with the guard, so that tags cannot leave a host behind.
+    # Each phase play starts with the guard, so that tags cannot leave a host behind.
     for play in {t[0] for t in phase_c}:
         assert [t[1] for t in phase_c if t[0] == play][0] == GUARD
 
