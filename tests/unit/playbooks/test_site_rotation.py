@@ -76,7 +76,7 @@ def test_without_a_rotation_the_check_passes(tmp_path, next_ca):
     assert 'Refuse to run during a CA rotation' in out, out
 
 
-@pytest.mark.parametrize('step', ['a', 'c'])
+@pytest.mark.parametrize('step', ['a', 'c', None])
 def test_a_phase_file_alone_is_refused(tmp_path, step):
     # rotate_ca/phase.yml is imported by rotate_ca.yml after its preflight; run alone it must stop
     # before it changes anything, saying which playbook to run.
@@ -86,8 +86,8 @@ def test_a_phase_file_alone_is_refused(tmp_path, step):
         '          ansible_connection: local\n'
         f'          ansible_python_interpreter: {sys.executable}\n')
     proc = subprocess.run(
-        [str(PLAYBOOK_BIN), '-i', str(inventory), str(PLAYBOOKS / 'rotate_ca' / 'phase.yml'),
-         '-e', f'rotate_ca_step={step}', '-e', 'rotate_ca_step_goal=test'],
+        [str(PLAYBOOK_BIN), '-i', str(inventory), str(PLAYBOOKS / 'rotate_ca' / 'phase.yml')]
+        + (['-e', f'rotate_ca_step={step}', '-e', 'rotate_ca_step_goal=test'] if step else []),
         capture_output=True, text=True, env=ansible_env(ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp')),
         check=False, timeout=300, cwd=tmp_path)
     out = ' '.join((proc.stdout + proc.stderr).split())
