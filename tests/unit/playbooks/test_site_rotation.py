@@ -78,7 +78,7 @@ def test_without_a_rotation_the_check_passes(tmp_path, next_ca):
 
 @pytest.mark.parametrize('step', ['a', 'c', None])
 def test_a_phase_file_alone_is_refused(tmp_path, step):
-    # rotate_ca/phase.yml is imported by rotate_ca.yml after its preflight; run alone it must stop
+    # imported/rotate_ca_phase.yml is imported by rotate_ca.yml after its preflight; run alone it must stop
     # before it changes anything, saying which playbook to run.
     inventory = tmp_path / 'inventory.yml'
     inventory.write_text(
@@ -86,7 +86,7 @@ def test_a_phase_file_alone_is_refused(tmp_path, step):
         '          ansible_connection: local\n'
         f'          ansible_python_interpreter: {sys.executable}\n')
     proc = subprocess.run(
-        [str(PLAYBOOK_BIN), '-i', str(inventory), str(PLAYBOOKS / 'rotate_ca' / 'phase.yml')]
+        [str(PLAYBOOK_BIN), '-i', str(inventory), str(PLAYBOOKS / 'imported' / 'rotate_ca_phase.yml')]
         + (['-e', f'rotate_ca_step={step}', '-e', 'rotate_ca_step_goal=test'] if step else []),
         capture_output=True, text=True, env=ansible_env(ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp')),
         check=False, timeout=300, cwd=tmp_path)
