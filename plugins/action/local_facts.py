@@ -16,11 +16,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.dbtls.transport.plugins.module_utils import local_facts
 
-ARGUMENT_SPEC = dict(
-    name=dict(type='str', required=True),
-    facts=dict(type='dict', required=True),
-    fact_dir=dict(type='path', default=local_facts.DEFAULT_FACT_DIR),
-)
+ARGUMENT_SPEC = local_facts.ARGUMENT_SPEC
 
 
 class ActionModule(ActionBase):
@@ -41,7 +37,8 @@ class ActionModule(ActionBase):
         except local_facts.LocalFactsError as exc:
             raise AnsibleActionFail(str(exc)) from None
 
-        gathered = (task_vars.get('ansible_facts') or {}).get('ansible_local')
+        host_facts = task_vars.get('ansible_facts') or {}
+        gathered = host_facts.get('ansible_local')
         if local_facts.recorded(gathered, name, facts, args['fact_dir']):
             result.update(changed=False, path=local_facts.fact_path(name, args['fact_dir']))
         else:
@@ -52,7 +49,6 @@ class ActionModule(ActionBase):
                 return dict(result, **module_result)
             result.update(module_result)
 
-        run_record = (task_vars.get('ansible_facts') or {}).get(local_facts.RUN_KEY)
         result['ansible_facts'] = {'ansible_local': local_facts.refreshed(gathered, name, facts),
-                                   local_facts.RUN_KEY: local_facts.refreshed(run_record, name, facts)}
+                                   local_facts.RUN_KEY: local_facts.refreshed(host_facts.get(local_facts.RUN_KEY), name, facts)}
         return result

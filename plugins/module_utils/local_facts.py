@@ -23,6 +23,12 @@ DEFAULT_FACT_DIR = '/etc/ansible/facts.d'
 # recorded (check mode writes nothing). record() reads this first.
 RUN_KEY = 'dbtls_local_facts'
 _NAME = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
+# The options of the module and of its action plugin.
+ARGUMENT_SPEC = dict(
+    name=dict(type='str', required=True),
+    facts=dict(type='dict', required=True),
+    fact_dir=dict(type='path', default=DEFAULT_FACT_DIR),
+)
 
 
 class LocalFactsError(Exception):

@@ -48,13 +48,14 @@ def labels_for(module: t.Any) -> ModuleLabels | None:
     return ModuleLabels(module) if module.selinux_enabled() else None
 
 
-def run_ensure(module: t.Any, ensure: t.Callable[[dict, bool], dict]) -> None:
+def run_ensure(module: t.Any, ensure: t.Callable[[dict, bool], dict], errors: tuple = ()) -> None:
     """Call ``ensure(params, check_mode)`` and exit the module with its result. Files written on
-    the way are labelled through the module (labels_for())."""
+    the way are labelled through the module (labels_for()). ``errors``: exception classes of the
+    caller's own checks, reported like the PKI and file errors (their message alone)."""
     try:
         with files.labelling(labels_for(module)):
             result = ensure(module.params, module.check_mode)
-    except (keys.PKIError, files.FilesError) as exc:
+    except (keys.PKIError, files.FilesError) + tuple(errors) as exc:
         module.fail_json(msg=str(exc))
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg=f'unexpected error: {exc}', exception=traceback.format_exc())

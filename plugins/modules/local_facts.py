@@ -16,8 +16,8 @@ description:
     so that later tasks and roles of the same run read the new values without gathering facts again.
   - When the play gathered facts and C(ansible_local.<name>) already equals O(facts), nothing runs on
     the host. Otherwise one module run writes the file when its content differs.
-  - The file is written atomically, mode 0644 (the facts are paths and names, not secrets); a
-    missing fact folder is created 0755.
+  - The file is written atomically, mode 0644 (the facts are paths and names, not secrets), with the
+    SELinux policy's label for its path where SELinux is enabled; a missing fact folder is created 0755.
   - The C(dbtls.transport.pki) role records the files it installs with it (C(ansible_local.dbtls_pki));
     the other roles and playbooks of the collection read their file locations from that fact.
 version_added: 0.2.0
@@ -87,26 +87,13 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import local_facts
+from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            facts=dict(type='dict', required=True),
-            fact_dir=dict(type='path', default=local_facts.DEFAULT_FACT_DIR),
-        ),
-        supports_check_mode=True,
-    )
-    try:
-        result = local_facts.ensure(module.params, module.check_mode)
-    except (local_facts.LocalFactsError, files.FilesError) as exc:
-        module.fail_json(msg=str(exc))
-    if not module._diff:  # pylint: disable=protected-access
-        result.pop('diff', None)
-    module.exit_json(**result)
+    module = AnsibleModule(argument_spec=local_facts.ARGUMENT_SPEC, supports_check_mode=True)
+    module_runner.run_ensure(module, local_facts.ensure, errors=(local_facts.LocalFactsError,))
 
 
 if __name__ == '__main__':
