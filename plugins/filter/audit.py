@@ -32,6 +32,7 @@ class FilterModule:
         return {name: _wrap(name, func) for name, func in (
             ('audit_entry', audit.audit_entry),
             ('deployed_certificates', audit.deployed_certificates),
+            ('pki_client_files', audit.pki_client_files),
             ('audit_prometheus', audit.prometheus_text),
             ('audit_markdown', audit.markdown_report),
             ('audit_json', audit.json_report),

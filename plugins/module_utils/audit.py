@@ -68,14 +68,38 @@ def _threshold(value: t.Any) -> int:
     return number
 
 
-def deployed_certificates(pki_facts: t.Mapping[str, t.Any] | None) -> list[dict]:
-    """The certificates the pki role recorded in its local facts (dbtls_pki.fact)."""
+def _pki_record(pki_facts: t.Any) -> t.Mapping[str, t.Any]:
+    """``pki_facts`` checked to be the pki role's record (None: no record, {})."""
     if pki_facts is None:
-        return []
+        return {}
     if not isinstance(pki_facts, t.Mapping):
         # Ansible puts a string in ansible_local when it cannot parse a fact file: quote its start.
         raise AuditError("expects a dict (ansible_local.dbtls_pki, the pki role's local facts), got "
                          f'{_type_name(pki_facts)} {_excerpt(pki_facts)}')
+    return pki_facts
+
+
+def pki_client_files(pki_facts: t.Mapping[str, t.Any] | None) -> dict:
+    """{name: {'cert': path, 'key': path}} for each client certificate the pki role recorded. A
+    record written before the role recorded 'clients' has the names only: <dir>/client-<name>.*"""
+    pki_facts = _pki_record(pki_facts)
+    names = pki_facts.get('client_names') or []
+    if not isinstance(names, (list, tuple)):
+        raise AuditError(f'client_names in the pki facts must be a list, got {_type_name(names)} {_excerpt(names)}')
+    clients = pki_facts.get('clients') or {}
+    if not isinstance(clients, t.Mapping):
+        raise AuditError(f'clients in the pki facts must be a dict, got {_type_name(clients)} {_excerpt(clients)}')
+    directory = pki_facts.get('dir') or ''
+    files = {}
+    for name in names:
+        pair = clients.get(name) or {'cert': f'{directory}/client-{name}.crt', 'key': f'{directory}/client-{name}.key'}
+        files[name] = {'cert': pair.get('cert') or '', 'key': pair.get('key') or ''}
+    return files
+
+
+def deployed_certificates(pki_facts: t.Mapping[str, t.Any] | None) -> list[dict]:
+    """The certificates the pki role recorded in its local facts (dbtls_pki.fact)."""
+    pki_facts = _pki_record(pki_facts)
     if not pki_facts:
         return []
     bundle = pki_facts.get('ca_bundle') or ''
@@ -84,18 +108,8 @@ def deployed_certificates(pki_facts: t.Mapping[str, t.Any] | None) -> list[dict]
     if pki_facts.get('peer_cert'):
         found.append({'path': pki_facts['peer_cert'], 'key_path': pki_facts.get('peer_key') or '',
                       'ca_path': bundle, 'service': service})
-    directory = pki_facts.get('dir') or ''
-    names = pki_facts.get('client_names') or []
-    if not isinstance(names, (list, tuple)):
-        raise AuditError(f'client_names in the pki facts must be a list, got {_type_name(names)} {_excerpt(names)}')
-    clients = pki_facts.get('clients') or {}
-    if not isinstance(clients, t.Mapping):
-        raise AuditError(f'clients in the pki facts must be a dict, got {_type_name(clients)} {_excerpt(clients)}')
-    for name in names:
-        # A record written before the role recorded 'clients' has the names only: <dir>/client-<name>.*
-        pair = clients.get(name) or {'cert': f'{directory}/client-{name}.crt', 'key': f'{directory}/client-{name}.key'}
-        found.append({'path': pair.get('cert') or '', 'key_path': pair.get('key') or '',
-                      'ca_path': bundle, 'service': f'client {name}'})
+    for name, pair in pki_client_files(pki_facts).items():
+        found.append({'path': pair['cert'], 'key_path': pair['key'], 'ca_path': bundle, 'service': f'client {name}'})
     return found
 
 

@@ -21,7 +21,15 @@ RESULT = {'item': {'path': '/etc/dbtls/tls/peer.crt', 'service': 'mysql'}, 'find
 
 
 def test_filters_are_registered():
-    assert set(FILTERS) == {'audit_entry', 'deployed_certificates', 'audit_prometheus', 'audit_markdown', 'audit_json'}
+    assert set(FILTERS) == {'audit_entry', 'deployed_certificates', 'pki_client_files', 'audit_prometheus',
+                            'audit_markdown', 'audit_json'}
+
+
+def test_pki_client_files_filter_names_itself_on_bad_input():
+    record = {'dir': '/srv/tls', 'client_names': ['app']}
+    assert FILTERS['pki_client_files'](record) == audit.pki_client_files(record)
+    with pytest.raises(AnsibleFilterError, match=r'dbtls\.transport\.pki_client_files: expects a dict'):
+        FILTERS['pki_client_files']('error loading facts')
 
 
 def test_filters_give_the_module_utils_answers():

@@ -51,6 +51,14 @@ def test_deployed_certificates_reads_the_recorded_client_paths():
     assert (found[1]['path'], found[1]['key_path']) == ('/srv/tls/app.pem', '/srv/tls/app-key.pem')
 
 
+def test_pki_client_files_from_the_record_or_from_an_older_record_without_clients():
+    recorded = dict(FACTS, clients={'app': {'cert': '/srv/tls/app.pem', 'key': '/srv/tls/app-key.pem'}})
+    assert audit.pki_client_files(recorded) == {'app': {'cert': '/srv/tls/app.pem', 'key': '/srv/tls/app-key.pem'}}
+    assert audit.pki_client_files(FACTS) == {'app': {'cert': '/etc/dbtls/tls/client-app.crt',
+                                                     'key': '/etc/dbtls/tls/client-app.key'}}
+    assert audit.pki_client_files(None) == {} and audit.pki_client_files({}) == {}
+
+
 def test_deployed_certificates_refuses_clients_that_are_not_a_dict():
     with pytest.raises(audit.AuditError, match='clients in the pki facts must be a dict, got list'):
         audit.deployed_certificates(dict(FACTS, clients=['app']))
