@@ -148,9 +148,19 @@ def generated_block(role, specs, defaults):
         if spec.get('short_description'):
             out += [markup(spec['short_description']).replace('\\|', '|'), '']
         options = spec.get('options') or {}
-        if options:
-            out += table(options, defaults)
-        else:
+        # An entry point that reads main's options as main defines them names them; its own get rows.
+        main_options = (specs.get('main') or {}).get('options') or {}
+        shared = [n for n in options if ep != 'main' and main_options.get(n) == options[n]]
+        own = {n: o for n, o in options.items() if n not in shared}
+        if own:
+            out += table(own, defaults)
+        if shared:
+            if own:
+                out.append('')
+            names_list = ', '.join(f'`{n}`' for n in sorted(shared))
+            out.append(('All of main\'s variables.' if len(shared) == len(main_options)
+                        else f'Also reads, as in `main`: {names_list}.'))
+        if not options:
             out.append('No variables.')
         out.append('')
     out.append(f'Reference: `ansible-doc -t role dbtls.transport.{role}`.')
