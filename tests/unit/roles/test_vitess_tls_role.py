@@ -55,7 +55,8 @@ REFUSALS = {
     'callerid_extra_flag': ({'vitess_tls_extra_flags': {'vtgate': {'grpc_use_effective_callerid': True}}}, 'validate'),
     'managed_extra_flag': ({'vitess_tls_extra_flags': {'vttablet': {'db-ssl-mode': 'disabled'}}}, 'validate'),
     'missing_tablet_uid': ({'vitess_tls_vttablet_uid': None}, 'validate'),
-    'missing_cert': ({'vitess_tls_cert_path': '@TMP@/absent/peer.crt'}, 'tls'),
+    # tls.yml decides from host_info.yml's read of the host (vitess_node_info, a real module run here).
+    'missing_cert': ({'vitess_tls_cert_path': '@TMP@/absent/peer.crt'}, ['host_info', 'tls']),
     'unnamed_cert': ({'vitess_tls_cert_path': ''}, 'validate'),
 }
 # name -> extra vars; each must pass.
@@ -101,7 +102,9 @@ def run(tmp_path_factory):
         plays.append({
             'name': 'Case %s' % name, 'hosts': 'localhost', 'gather_facts': False,
             'tasks': [{'block': [
-                {'ansible.builtin.include_role': {'name': 'dbtls.transport.vitess_tls', 'tasks_from': tasks_from}, 'vars': extra},
+                {'ansible.builtin.include_role': {'name': 'dbtls.transport.vitess_tls', 'tasks_from': entry}, 'vars': extra}
+                for entry in (tasks_from if isinstance(tasks_from, list) else [tasks_from])
+            ] + [
                 {'ansible.builtin.set_fact': {'cases': "{{ cases | default({}) | combine({'%s': 'passed'}) }}" % name}},
             ], 'rescue': [
                 {'ansible.builtin.set_fact': {'cases': "{{ cases | default({}) | combine({'%s': ansible_failed_result | to_json}) }}" % name}},

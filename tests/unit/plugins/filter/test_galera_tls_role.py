@@ -133,8 +133,8 @@ ACCEPT = {
 }
 
 
-# Keyring consistency (tasks/preflight_keyring.yml) on a pair of local hosts, each "reading" its
-# effective options from printf instead of my_print_defaults: case -> (vars, options per host).
+# Keyring consistency (tasks/node_info.yml's galera_node_info read, then tasks/preflight_keyring.yml)
+# on a pair of local hosts, each "reading" its effective options from printf instead of my_print_defaults: case -> (vars, options per host).
 KEYRING = {
     # PXC's keyring_file plugin: dashes and underscores are the same option, the last value counts.
     'pxc': ({'galera_tls_flavor': 'pxc', 'galera_tls_sst_method': 'rsync', 'galera_tls_sst_encryption_required': False},
@@ -168,6 +168,7 @@ def _keyring_play(tmp, case, over):
                 {'ansible.builtin.set_fact': {'__galera_tls_flavor': "{{ __galera_tls_flavors[galera_tls_flavor]"
                                                                      " | combine(__galera_tls_platforms.Debian[galera_tls_flavor], "
                                                                      "{'print_defaults': ['printf', '%%s\\n'] + unit_keyring['%s']}) }}" % case}},
+                {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / 'node_info.yml')},
                 {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / 'preflight_keyring.yml')},
                 {'ansible.builtin.copy': {'dest': '%s/{{ inventory_hostname }}.json' % out, 'mode': '0644',
                                           'content': '{{ __galera_tls_keyring_problems | to_json }}'}}]}

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Several configuration files of one host written in one pass, all or none (config_files module).
+
+Each file has its content (rendered on the controller), owner, group, mode and an optional
+validation command (``%s`` is the file to check, as ansible.builtin.template's ``validate``). The
+files that differ are validated first, each from a private 0600 copy, and only when every one
+passes are they written together by files.write_files (temp file beside the target with its final
+attributes, rename, SELinux label of the file it replaces). So a bad file changes nothing, and the
+caller learns in one result which files changed. A file marked secret is compared and written like
+the others but never appears in the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import stat
+import tempfile
+import typing as t
+
+from ansible_collections.dbtls.transport.plugins.module_utils import files
+
+
+class ConfigFilesError(Exception):
+    """Bad input or a failed validation; the message names the file."""
+
+
+Runner = t.Callable[[list], t.Tuple[int, str, str]]
+
+
+def _wanted(item: dict, index: int) -> tuple[str, bytes, bool]:
+    dest = item.get('dest') or ''
+    if not dest or not os.path.isabs(dest):
+        raise ConfigFilesError(f'files[{index}].dest: an absolute path is required, got {dest!r}')
+    given = [key for key in ('content', 'secret_content') if item.get(key) is not None]
+    if len(given) != 1:
+        raise ConfigFilesError(f'{dest}: give exactly one of content and secret_content')
+    secret = given[0] == 'secret_content'
+    return dest, str(item[given[0]]).encode('utf-8'), secret
+
+
+def _validate(command: str, content: bytes, dest: str, run: Runner, check_mode: bool) -> bool:
+    """Run the validation of one file; False when check mode could not (its tool is not installed yet)."""
+    if '%s' not in command:
+        raise ConfigFilesError(f'{dest}: validate must contain %s (the file to check), got {command!r}')
+    tool = shlex.split(command)[0]
+    if not (os.path.isfile(tool) if os.path.isabs(tool) else shutil.which(tool)):
+        if check_mode:
+            return False
+        raise ConfigFilesError(f'{dest}: the validation command {tool} is not installed; nothing was written')
+    folder = tempfile.mkdtemp(prefix='dbtls-validate-')
+    try:
+        path = os.path.join(folder, os.path.basename(dest))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(content)
+        argv = [part.replace('%s', path) for part in shlex.split(command)]
+        rc, out, err = run(argv)
+        if rc != 0:
+            detail = ' '.join((err or out).split())[:300]
+            raise ConfigFilesError(f'{dest}: failed validation by {argv[0]} (rc {rc}): {detail}; nothing was written')
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return True
+
+
+def ensure(params: dict, check_mode: bool, run: Runner) -> dict:
+    """Compare every file with what is wanted; validate and write the ones that differ."""
+    items = params.get('files') or []
+    seen: set[str] = set()
+    specs: list[files.FileSpec] = []
+    results: dict[str, dict] = {}
+    diffs: list[dict] = []
+    to_validate: list[tuple[str, bytes, str]] = []
+    for index, item in enumerate(items):
+        dest, content, secret = _wanted(item, index)
+        if dest in seen:
+            raise ConfigFilesError(f'{dest}: listed twice')
+        seen.add(dest)
+        mode = files.parse_mode(item.get('mode'), f'{dest}: mode')
+        if mode is None:
+            raise ConfigFilesError(f'{dest}: mode is required (for example "0644")')
+        owner, group = item.get('owner'), item.get('group')
+        uid = files.resolve_owner(owner, f'{dest}: owner')
+        gid = files.resolve_group(group, f'{dest}: group')
+        current = files.read_file(dest)
+        content_changed = current != content
+        attributes_changed = False
+        if not content_changed:
+            info = os.stat(dest)
+            attributes_changed = (stat.S_IMODE(info.st_mode) != mode or (uid != -1 and info.st_uid != uid)
+                                  or (gid != -1 and info.st_gid != gid))
+        results[dest] = {'changed': content_changed or attributes_changed, 'content_changed': content_changed}
+        if content_changed and item.get('validate'):
+            to_validate.append((item['validate'], content, dest))
+        if content_changed or attributes_changed:
+            specs.append(files.FileSpec(dest, content, mode, owner, group))
+            if content_changed and not secret:
+                diffs.append({'before_header': dest, 'after_header': dest,
+                              'before': (current or b'').decode('utf-8', 'replace'),
+                              'after': content.decode('utf-8', 'replace')})
+            elif content_changed:
+                diffs.append({'before_header': dest, 'after_header': dest,
+                              'before': '(secret content not shown)\n' if current is not None else '',
+                              'after': '(secret content not shown)\n'})
+    # Every changed file passes its validation before any file is written.
+    warnings = []
+    for command, content, dest in to_validate:
+        if not _validate(command, content, dest, run, check_mode):
+            warnings.append(f'{dest}: not validated in check mode ({shlex.split(command)[0]} is not installed yet)')
+    if specs and not check_mode:
+        files.write_files(specs)
+    return {'changed': bool(specs), 'files': results,
+            'changed_files': [spec.path for spec in specs], 'diff': diffs, 'warnings': warnings}

@@ -1,0 +1,219 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a node's files, tools, units and server say, read in one pass (the galera_node_info and
+vitess_node_info modules).
+
+Pure logic, no Ansible imports: the modules pass in how to run a command and how to query the
+server, and this code turns their answers into the facts the roles decide from, on the controller.
+Nothing here writes anything. Secret option values (key-file passwords, vault tokens) leave the node
+only as digests.
+"""
+
+from __future__ import annotations
+
+import grp
+import hashlib
+import os
+import pwd
+import re
+import stat
+import typing as t
+
+# SHOW GLOBAL STATUS variables the role decides from (cluster_state.yml, health gates).
+STATUS_VARIABLES = ('wsrep_ready', 'wsrep_cluster_status', 'wsrep_local_state_comment', 'wsrep_cluster_size')
+
+_SECRET_OPTION = re.compile(r'filekey|token|password|secret')
+_DH_BITS = re.compile(r'DH Parameters: [(]([0-9]+) bit[)]')
+_DH_OK = 'DH parameters appear to be ok'
+_PROVIDER_OPTIONS = re.compile(r'^--wsrep[-_]provider[-_]options=')
+
+Runner = t.Callable[..., t.Tuple[int, str, str]]
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+
+
+def sha256_file(path: str) -> str | None:
+    """Digest of a file's content, None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, 'rb') as handle:
+            for block in iter(lambda: handle.read(65536), b''):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def provider_options(lines: list[str]) -> str:
+    """The wsrep_provider_options the server reads: the last occurrence in my_print_defaults' output."""
+    found = [line for line in lines if _PROVIDER_OPTIONS.match(line)]
+    return found[-1].split('=', 1)[1] if found else ''
+
+
+def keyring_options(lines: list[str], pattern: str) -> list[dict]:
+    """Keyring settings among the effective options, as the server applies them.
+
+    my_print_defaults prints every occurrence; the server keeps the last value of an option, except
+    plugin-load-add, whose values add up. Names are normalized (dashes, no loose- prefix); a secret
+    value is kept only inside the digest.
+    """
+    matcher = re.compile(pattern)
+    added: list[dict] = []
+    last: dict[str, dict] = {}
+    for line in lines:
+        option = line[2:] if line.startswith('--') else line
+        name, _sep, value = option.partition('=')
+        name = re.sub(r'^loose-', '', name.replace('_', '-'))
+        if not matcher.search(f'{name}={value}'):
+            continue
+        secret = bool(_SECRET_OPTION.search(name))
+        entry = {'name': name, 'value': '' if secret else value,
+                 'shown': f"{name}={'(value hidden)' if secret else value}",
+                 'digest': sha256_text(f'{name}={value}')}
+        if name == 'plugin-load-add':
+            added.append(entry)
+        else:
+            last[name] = entry
+    return added + list(last.values())
+
+
+def keyring_settings(options: list[dict], key_file_options: list[str], config_files: list[str]) -> list[dict]:
+    """What must be equal on every node: the keyring options, then the content of their key files."""
+    out = [{'shown': option['shown'], 'digest': option['digest']} for option in options]
+    paths = [option['value'] for option in options if option['name'] in key_file_options and option['value']]
+    for path in paths + list(config_files):
+        if os.path.exists(path):
+            out.append({'shown': f'content of {path}', 'digest': sha256_file(path) or 'unreadable'})
+    return out
+
+
+def dhparams_check(rc: int, stdout: str, stderr: str) -> dict:
+    """`openssl dhparam -check -text -noout`'s verdict: ok (the check passed), bits, and why not."""
+    bits = _DH_BITS.search(stdout or '')
+    passed = rc == 0 and _DH_OK in (stdout or '') + (stderr or '')
+    error = '' if passed else (re.sub(r'\s+', ' ', stderr or stdout or f'rc {rc}').strip()[:200])
+    return {'ok': passed, 'bits': int(bits.group(1)) if bits else 0, 'error': error}
+
+
+def socat_openssl(rc: int, stdout: str) -> bool:
+    """Whether socat is built with OpenSSL (socat -V prints the build's WITH_* defines)."""
+    return rc == 0 and 'WITH_OPENSSL 1' in (stdout or '')
+
+
+def file_entry(path: str) -> dict:
+    """exists, regular, link target and content digest of a file, without following a link."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return {'path': path, 'exists': False, 'regular': False, 'link': False, 'link_target': '', 'checksum': ''}
+    is_link = stat.S_ISLNK(info.st_mode)
+    regular = stat.S_ISREG(info.st_mode)
+    return {'path': path, 'exists': True, 'regular': regular, 'link': is_link,
+            'link_target': os.readlink(path) if is_link else '',
+            'checksum': (sha256_file(path) or '') if regular else ''}
+
+
+def is_socket(path: str) -> bool:
+    try:
+        return stat.S_ISSOCK(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def service_state(run: Runner, systemctl: str | None, unit: str) -> dict:
+    """ActiveState, SubState and UnitFileState (enabled, disabled, ...) of a systemd unit (empty
+    strings where systemd does not answer)."""
+    if not systemctl or not unit:
+        return {'active_state': '', 'sub_state': '', 'unit_file_state': '',
+                'error': 'systemctl not found' if not systemctl else ''}
+    rc, out, err = run([systemctl, 'show', unit, '--property=ActiveState,SubState,UnitFileState'])
+    values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    return {'active_state': values.get('ActiveState', ''), 'sub_state': values.get('SubState', ''),
+            'unit_file_state': values.get('UnitFileState', ''), 'error': '' if rc == 0 else (err or out).strip()[:200]}
+
+
+def _name(lookup: t.Callable[[int], t.Any], number: int) -> str:
+    try:
+        return lookup(number)[0]
+    except KeyError:
+        return str(number)
+
+
+def path_entry(path: str) -> dict:
+    """exists, type, owner, group, mode and permission bits of a path (following links, as a
+    service opening it does)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return {'path': path, 'exists': False, 'regular': False, 'directory': False, 'owner': '', 'group': '',
+                'mode': '', 'world_readable': False, 'executable': False}
+    mode = stat.S_IMODE(info.st_mode)
+    return {'path': path, 'exists': True, 'regular': stat.S_ISREG(info.st_mode), 'directory': stat.S_ISDIR(info.st_mode),
+            'owner': _name(pwd.getpwuid, info.st_uid), 'group': _name(grp.getgrgid, info.st_gid),
+            'mode': f'{mode:04o}', 'world_readable': bool(mode & stat.S_IROTH), 'executable': bool(mode & stat.S_IXUSR)}
+
+
+def read_vitess_host(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:
+    """The paths (binaries, TLS files, folders) and systemd units a Vitess host's role decides from."""
+    systemctl = which('systemctl')
+    return {'paths': {path: path_entry(path) for path in params.get('paths') or []},
+            'units': {unit: service_state(run, systemctl, unit) for unit in params.get('units') or []}}
+
+
+def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: dict, which: t.Callable[[str], str | None]) -> dict:
+    """Everything the role reads from one node.
+
+    run(argv, data=None) -> (rc, stdout, stderr); query() -> {'status': {...}, 'provider_options': str}
+    or raises with a message (None when the server cannot be queried: no socket or no PyMySQL).
+    """
+    result: dict[str, t.Any] = {}
+    result['service'] = service_state(run, which('systemctl'), params['service'])
+
+    socket = params.get('login_unix_socket') or ''
+    result['socket'] = is_socket(socket) if socket else False
+    # driver: PyMySQL is importable on the node (check mode on a new node may not have it yet).
+    result['sql'] = {'queried': False, 'driver': query is not None, 'error': '', 'status': {}, 'provider_options': ''}
+    if result['socket'] and query is not None:
+        try:
+            answer = query()
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # any driver error is reported, not raised
+            result['sql']['error'] = str(exc)[:300]
+        else:
+            result['sql'].update(queried=True, status=answer['status'], provider_options=answer['provider_options'])
+
+    result['option_files'] = {'error': '', 'provider_options': '', 'keyring': []}
+    argv = params.get('print_defaults') or []
+    if argv:
+        rc, out, err = run(list(argv))
+        if rc != 0:
+            result['option_files']['error'] = f"{' '.join(argv)} failed: {(err or out).strip()[:200]}"
+        else:
+            lines = out.splitlines()
+            result['option_files']['provider_options'] = provider_options(lines)
+            options = keyring_options(lines, params.get('keyring_option_pattern') or r'(?!)')
+            result['option_files']['keyring'] = keyring_settings(
+                options, params.get('keyring_key_file_options') or [], params.get('keyring_config_files') or [])
+
+    datadir = params.get('datadir') or ''
+    result['datadir_files'] = {role: file_entry(os.path.join(datadir, name))
+                               for role, name in (params.get('datadir_files') or {}).items()} if datadir else {}
+
+    result['dhparams'] = {}
+    openssl = which('openssl')
+    missing = {'ok': False, 'bits': 0, 'error': 'openssl not found on the node'}
+    if params.get('dhparams_path'):
+        result['dhparams']['current'] = dhparams_check(*run(
+            [openssl, 'dhparam', '-in', params['dhparams_path'], '-check', '-text', '-noout'])) if openssl else missing
+    if params.get('dhparams_wanted'):
+        result['dhparams']['wanted'] = dhparams_check(*run(
+            [openssl, 'dhparam', '-check', '-text', '-noout'], data=params['dhparams_wanted'])) if openssl else missing
+
+    result['socat_openssl'] = None
+    if params.get('check_socat'):
+        socat = which('socat')
+        result['socat_openssl'] = socat_openssl(*run([socat, '-V'])[:2]) if socat else False
+    return result

@@ -1,0 +1,208 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: galera_node_info
+short_description: Read what a Galera/PXC node runs and has, in one module run
+description:
+  - Reads everything the galera_tls role decides from on a node - the server's systemd state, its wsrep status and
+    running C(wsrep_provider_options) (over the unix socket, as root, with PyMySQL), the options the server reads
+    from its option files (C(my_print_defaults)), keyring settings and the digests of their key files, certificate
+    files MySQL/PXC generated in the datadir, the DH parameters in the datadir and the ones the role would write,
+    and whether socat is built with OpenSSL.
+  - Changes nothing; the decisions are made on the controller from what it returns.
+  - Secret option values (key-file passwords, vault tokens) are returned only as SHA-256 digests.
+version_added: 0.2.0
+author:
+  - dbtls.transport maintainers (@dbtls)
+requirements:
+  - PyMySQL on the node for the server's status (without it, or without the socket, C(sql.queried) is false)
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is nothing to show.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on systemd hosts.
+options:
+  service:
+    description: systemd unit of the server (C(mariadb), C(mysql)).
+    type: str
+    required: true
+  login_unix_socket:
+    description: The server's unix socket; the server is queried when it exists (root, unix_socket authentication).
+    type: path
+  print_defaults:
+    description: Command that prints the server's effective options, one per line (C(my_print_defaults --mysqld)).
+    type: list
+    elements: str
+    default: []
+  keyring_option_pattern:
+    description: Regular expression (searched in C(name=value)) that selects the keyring options.
+    type: str
+  keyring_key_file_options:
+    description: Keyring options whose value is a file whose content must be equal on every node.
+    type: list
+    elements: str
+    default: []
+  keyring_config_files:
+    description: Keyring component files whose content must be equal on every node, when they exist.
+    type: list
+    elements: path
+    default: []
+  datadir:
+    description: The server's datadir, where O(datadir_files) are looked for.
+    type: path
+  datadir_files:
+    description: Names of files in O(datadir) to describe, by role (C(ca), C(cert), C(key), ...). Links are not followed.
+    type: dict
+    default: {}
+  dhparams_path:
+    description: DH parameters file to check with C(openssl dhparam -check).
+    type: path
+  dhparams_wanted:
+    description: DH parameters (PEM text) to check the same way, for example the ones a role would write.
+    type: str
+  check_socat:
+    description: Whether to read socat's build options (C(socat -V)).
+    type: bool
+    default: false
+'''
+
+EXAMPLES = r'''
+- name: Read the node's state once
+  dbtls.transport.galera_node_info:
+    service: mariadb
+    login_unix_socket: /run/mysqld/mysqld.sock
+    print_defaults: [/usr/bin/my_print_defaults, --mysqld]
+    keyring_option_pattern: '^(plugin-load|plugin-load-add)=.*key_management|^(file|hashicorp|aws)-key-management-'
+    keyring_key_file_options: [file-key-management-filename]
+    datadir: /var/lib/mysql
+    datadir_files: {ca: ca.pem, cert: server-cert.pem, key: server-key.pem}
+    dhparams_path: /var/lib/mysql/dhparams.pem
+    dhparams_wanted: "{{ lookup('ansible.builtin.file', 'dhparams-ffdhe2048.pem') }}"
+    check_socat: true
+  register: node
+
+- name: Bootstrap only where no node runs a Primary component
+  ansible.builtin.debug:
+    msg: "{{ node.sql.status.wsrep_cluster_status | default('not running') }}"
+'''
+
+RETURN = r'''
+service:
+  description: The unit's C(active_state) and C(sub_state) (systemctl show), and an C(error) when systemd did not answer.
+  returned: always
+  type: dict
+  sample: {active_state: active, sub_state: running, error: ""}
+socket:
+  description: Whether O(login_unix_socket) exists and is a socket.
+  returned: always
+  type: bool
+sql:
+  description:
+    - C(queried) - the server answered; C(driver) - PyMySQL is importable on the node; C(status) - the wsrep status variables the role reads; C(provider_options) - the
+      running C(wsrep_provider_options); C(error) - why the query failed (empty when it was not tried).
+  returned: always
+  type: dict
+  sample: {queried: true, error: "", status: {wsrep_cluster_status: Primary, wsrep_cluster_size: "3"}, provider_options: "socket.ssl=YES"}
+option_files:
+  description:
+    - C(provider_options) - the C(wsrep_provider_options) the server reads from its option files (the last occurrence);
+      C(keyring) - the keyring settings as C({shown, digest}), then the digest of each key or component file;
+      C(error) - why O(print_defaults) failed.
+  returned: always
+  type: dict
+datadir_files:
+  description:
+    - For each role in O(datadir_files) - C(path), C(exists), C(regular), C(link), C(link_target), C(checksum) (SHA-256 of a
+      regular file).
+  returned: always
+  type: dict
+dhparams:
+  description: C(current) (O(dhparams_path)) and C(wanted) (O(dhparams_wanted)), each C({ok, bits, error}), when asked for.
+  returned: always
+  type: dict
+  sample: {current: {ok: true, bits: 2048, error: ""}}
+socat_openssl:
+  description: Whether socat is built with OpenSSL; null when not asked, false when socat is missing.
+  returned: always
+  type: bool
+'''
+
+import os  # noqa: E402
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import node_state  # noqa: E402
+
+ARGUMENT_SPEC = {
+    'service': {'type': 'str', 'required': True},
+    'login_unix_socket': {'type': 'path'},
+    'print_defaults': {'type': 'list', 'elements': 'str', 'default': []},
+    'keyring_option_pattern': {'type': 'str'},
+    'keyring_key_file_options': {'type': 'list', 'elements': 'str', 'default': []},
+    'keyring_config_files': {'type': 'list', 'elements': 'path', 'default': []},
+    'datadir': {'type': 'path'},
+    'datadir_files': {'type': 'dict', 'default': {}},
+    'dhparams_path': {'type': 'path'},
+    'dhparams_wanted': {'type': 'str'},
+    'check_socat': {'type': 'bool', 'default': False},
+}
+
+
+def server_query(socket_path):
+    """A function that reads the wsrep status and provider options as root over the socket, or None without PyMySQL."""
+    try:
+        import pymysql  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+
+    def query():
+        my_cnf = os.path.expanduser('~/.my.cnf')
+        extra = {'read_default_file': my_cnf} if os.path.isfile(my_cnf) else {}
+        connection = pymysql.connect(unix_socket=socket_path, user='root', connect_timeout=10, **extra)
+        try:
+            with connection.cursor() as cursor:
+                names = ', '.join(f"'{name}'" for name in node_state.STATUS_VARIABLES)
+                cursor.execute(f'SHOW GLOBAL STATUS WHERE Variable_name IN ({names})')
+                status = {str(name): str(value) for name, value in cursor.fetchall()}
+                try:
+                    cursor.execute('SELECT @@GLOBAL.wsrep_provider_options')
+                    row = cursor.fetchone()
+                    options = str(row[0]) if row and row[0] is not None else ''
+                except pymysql.MySQLError:
+                    options = ''  # a server without wsrep has no such variable
+        finally:
+            connection.close()
+        return {'status': status, 'provider_options': options}
+
+    return query
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+
+    def run(argv, data=None):
+        return module.run_command(argv, data=data, binary_data=False, environ_update={'LC_ALL': 'C'})
+
+    def which(name):
+        return module.get_bin_path(name)
+
+    query = server_query(params['login_unix_socket']) if params['login_unix_socket'] else None
+    result = node_state.read_galera_node(run, query, params, which)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,144 @@
+# Copyright: dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""node_state: the one-pass read of a Galera node, with real files and real openssl where it matters."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+
+import pytest
+
+from ansible_collections.dbtls.transport.plugins.module_utils import node_state
+
+ROLE_DH = pathlib.Path(__file__).parents[4] / 'roles' / 'galera_tls' / 'files' / 'dhparams-ffdhe2048.pem'
+MARIADB_KEYRING = '^(plugin-load|plugin-load-add)=.*key_management|^(file|hashicorp|aws)-key-management-'
+
+
+def run_real(argv, data=None):
+    proc = subprocess.run(argv, input=(data + '\n') if data is not None else None, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_provider_options_last_occurrence_wins():
+    lines = ['--wsrep_provider_options=gcache.size=1G', '--datadir=/x', '--wsrep-provider-options=socket.ssl=YES;a=b']
+    assert node_state.provider_options(lines) == 'socket.ssl=YES;a=b'
+    assert node_state.provider_options(['--datadir=/x']) == ''
+
+
+def test_keyring_options_normalized_secret_hidden_plugin_load_add_adds_up():
+    lines = ['--plugin_load_add=file_key_management', '--loose-file-key-management-filekey=s3cret',
+             '--file_key_management_filename=/k1', '--file-key-management-filename=/k2',
+             '--plugin-load-add=aws_key_management', '--innodb_buffer_pool_size=1G']
+    options = node_state.keyring_options(lines, MARIADB_KEYRING)
+    shown = [o['shown'] for o in options]
+    assert shown == ['plugin-load-add=file_key_management', 'plugin-load-add=aws_key_management',
+                     'file-key-management-filekey=(value hidden)', 'file-key-management-filename=/k2']
+    secret = options[2]
+    assert secret['value'] == '' and 's3cret' not in repr(options)
+    assert secret['digest'] == hashlib.sha256(b'file-key-management-filekey=s3cret').hexdigest()
+
+
+def test_keyring_settings_digest_key_file_content(tmp_path):
+    key = tmp_path / 'key'
+    key.write_text('1;aa\n')
+    options = node_state.keyring_options([f'--file_key_management_filename={key}'], MARIADB_KEYRING)
+    settings = node_state.keyring_settings(options, ['file-key-management-filename'], [str(tmp_path / 'absent.cnf')])
+    assert settings[-1] == {'shown': f'content of {key}', 'digest': hashlib.sha256(b'1;aa\n').hexdigest()}
+    assert len(settings) == 2
+
+
+@pytest.mark.skipif(not shutil.which('openssl'), reason='needs openssl')
+def test_dhparams_checked_by_real_openssl(tmp_path):
+    good = node_state.dhparams_check(*run_real(['openssl', 'dhparam', '-in', str(ROLE_DH), '-check', '-text', '-noout']))
+    assert good['ok'] and good['bits'] == 2048 and good['error'] == ''
+    bad = tmp_path / 'bad.pem'
+    bad.write_text('-----BEGIN DH PARAMETERS-----\nnot base64\n-----END DH PARAMETERS-----\n')
+    verdict = node_state.dhparams_check(*run_real(['openssl', 'dhparam', '-in', str(bad), '-check', '-text', '-noout']))
+    assert not verdict['ok'] and verdict['error']
+
+
+def test_file_entry_does_not_follow_links(tmp_path):
+    target = tmp_path / 'peer.crt'
+    target.write_text('pem')
+    link = tmp_path / 'server-cert.pem'
+    link.symlink_to(target)
+    entry = node_state.file_entry(str(link))
+    assert entry['exists'] and entry['link'] and not entry['regular'] and entry['link_target'] == str(target)
+    assert entry['checksum'] == ''
+    regular = node_state.file_entry(str(target))
+    assert regular['regular'] and regular['checksum'] == hashlib.sha256(b'pem').hexdigest()
+    assert node_state.file_entry(str(tmp_path / 'none'))['exists'] is False
+
+
+def test_read_node_one_pass(tmp_path):
+    sock_path = str(tmp_path / 'mysqld.sock')
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(sock_path)
+    (tmp_path / 'ca.pem').write_text('generated')
+    calls = []
+
+    def run(argv, data=None):
+        calls.append(argv[1] if len(argv) > 1 else argv[0])
+        if argv[0] == '/bin/systemctl':
+            return 0, 'ActiveState=active\nSubState=running\n', ''
+        if argv[0] == 'print':
+            return 0, '--wsrep_provider_options=socket.ssl=YES\n', ''
+        if argv[0] == '/usr/bin/socat':
+            return 0, '#define WITH_OPENSSL 1\n', ''
+        return 1, '', 'unable to load DH parameters'
+
+    def query():
+        return {'status': {'wsrep_cluster_status': 'Primary'}, 'provider_options': 'socket.ssl=YES'}
+
+    params = {'service': 'mariadb', 'login_unix_socket': sock_path, 'print_defaults': ['print'],
+              'keyring_option_pattern': MARIADB_KEYRING, 'datadir': str(tmp_path),
+              'datadir_files': {'ca': 'ca.pem', 'cert': 'server-cert.pem'}, 'dhparams_path': str(tmp_path / 'dh.pem'),
+              'check_socat': True}
+    tools = {'systemctl': '/bin/systemctl', 'socat': '/usr/bin/socat', 'openssl': '/usr/bin/openssl'}
+    result = node_state.read_galera_node(run, query, params, tools.get)
+    server.close()
+    assert result['service']['active_state'] == 'active'
+    assert result['socket'] is True
+    assert result['sql']['queried'] and result['sql']['status']['wsrep_cluster_status'] == 'Primary'
+    assert result['option_files']['provider_options'] == 'socket.ssl=YES'
+    assert result['datadir_files']['ca']['exists'] and not result['datadir_files']['cert']['exists']
+    assert result['dhparams']['current'] == {'ok': False, 'bits': 0, 'error': 'unable to load DH parameters'}
+    assert 'wanted' not in result['dhparams']
+    assert result['socat_openssl'] is True
+
+
+def test_read_node_reports_instead_of_raising():
+    def run(argv, data=None):
+        return 1, '', 'my_print_defaults: [ERROR] Found option without preceding group'
+
+    def query():
+        raise RuntimeError("(1698, \"Access denied for user 'root'@'localhost'\")")
+
+    params = {'service': 'mariadb', 'login_unix_socket': os.devnull, 'print_defaults': ['my_print_defaults', '--mysqld'],
+              'dhparams_wanted': 'x', 'check_socat': True}
+    result = node_state.read_galera_node(run, query, params, {'systemctl': '/bin/systemctl'}.get)
+    # /dev/null is no socket: the server is not queried at all.
+    assert result['socket'] is False and not result['sql']['queried'] and result['sql']['error'] == ''
+    assert result['option_files']['error'].startswith('my_print_defaults --mysqld failed: my_print_defaults: [ERROR]')
+    assert result['dhparams']['wanted'] == {'ok': False, 'bits': 0, 'error': 'openssl not found on the node'}
+    assert result['socat_openssl'] is False
+    assert result['service']['error']
+
+
+def test_read_node_sql_error_is_returned(tmp_path):
+    sock_path = str(tmp_path / 's.sock')
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(sock_path)
+
+    def query():
+        raise RuntimeError('Access denied')
+
+    result = node_state.read_galera_node(lambda argv, data=None: (0, '', ''), query,
+                                   {'service': 'mariadb', 'login_unix_socket': sock_path}, {'systemctl': 'systemctl'}.get)
+    server.close()
+    assert result['sql'] == {'queried': False, 'driver': True, 'error': 'Access denied', 'status': {}, 'provider_options': ''}
