@@ -101,21 +101,23 @@ EXAMPLES = r'''
 
 RETURN = r'''
 service:
-  description: The unit's C(active_state) and C(sub_state) (systemctl show), and an C(error) when systemd did not answer.
+  description: The unit's C(active_state), C(sub_state) and C(unit_file_state) (systemctl show), and an C(error) when systemd did not answer.
   returned: always
   type: dict
-  sample: {active_state: active, sub_state: running, error: ""}
+  sample: {active_state: active, sub_state: running, unit_file_state: enabled, error: ""}
 socket:
   description: Whether O(login_unix_socket) exists and is a socket.
   returned: always
   type: bool
 sql:
   description:
-    - C(queried) - the server answered; C(driver) - PyMySQL is importable on the node; C(status) - the wsrep status variables the role reads; C(provider_options) - the
-      running C(wsrep_provider_options); C(error) - why the query failed (empty when it was not tried).
+    - C(queried) - the server answered; C(driver) - PyMySQL is importable on the node; C(status) - the wsrep status
+      variables the role reads; C(provider_options) - the running C(wsrep_provider_options); C(error) - why the query
+      failed (empty when it was not tried).
   returned: always
   type: dict
-  sample: {queried: true, error: "", status: {wsrep_cluster_status: Primary, wsrep_cluster_size: "3"}, provider_options: "socket.ssl=YES"}
+  sample: {queried: true, driver: true, error: "", status: {wsrep_cluster_status: Primary, wsrep_cluster_size: "3"},
+           provider_options: "socket.ssl=YES"}
 option_files:
   description:
     - C(provider_options) - the C(wsrep_provider_options) the server reads from its option files (the last occurrence);
@@ -141,6 +143,7 @@ socat_openssl:
 '''
 
 import os  # noqa: E402
+import pwd  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.dbtls.transport.plugins.module_utils import node_state  # noqa: E402
@@ -149,9 +152,10 @@ ARGUMENT_SPEC = {
     'service': {'type': 'str', 'required': True},
     'login_unix_socket': {'type': 'path'},
     'print_defaults': {'type': 'list', 'elements': 'str', 'default': []},
-    'keyring_option_pattern': {'type': 'str'},
-    'keyring_key_file_options': {'type': 'list', 'elements': 'str', 'default': []},
-    'keyring_config_files': {'type': 'list', 'elements': 'path', 'default': []},
+    # Names and paths, not secrets (the option values they select are returned as digests).
+    'keyring_option_pattern': {'type': 'str', 'no_log': False},
+    'keyring_key_file_options': {'type': 'list', 'elements': 'str', 'default': [], 'no_log': False},
+    'keyring_config_files': {'type': 'list', 'elements': 'path', 'default': [], 'no_log': False},
     'datadir': {'type': 'path'},
     'datadir_files': {'type': 'dict', 'default': {}},
     'dhparams_path': {'type': 'path'},
@@ -168,7 +172,8 @@ def server_query(socket_path):
         return None
 
     def query():
-        my_cnf = os.path.expanduser('~/.my.cnf')
+        # root's own client options (a password, where root does not use unix_socket), as the SQL modules read them.
+        my_cnf = os.path.join(pwd.getpwuid(os.getuid()).pw_dir, '.my.cnf')
         extra = {'read_default_file': my_cnf} if os.path.isfile(my_cnf) else {}
         connection = pymysql.connect(unix_socket=socket_path, user='root', connect_timeout=10, **extra)
         try:

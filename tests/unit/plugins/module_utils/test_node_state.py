@@ -139,6 +139,6 @@ def test_read_node_sql_error_is_returned(tmp_path):
         raise RuntimeError('Access denied')
 
     result = node_state.read_galera_node(lambda argv, data=None: (0, '', ''), query,
-                                   {'service': 'mariadb', 'login_unix_socket': sock_path}, {'systemctl': 'systemctl'}.get)
+                                         {'service': 'mariadb', 'login_unix_socket': sock_path}, {'systemctl': 'systemctl'}.get)
     server.close()
     assert result['sql'] == {'queried': False, 'driver': True, 'error': 'Access denied', 'status': {}, 'provider_options': ''}

@@ -1,0 +1,97 @@
+# Copyright: dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""file_swap: backup, swap all or none, restore; interrupted swaps keep their first backup."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from ansible_collections.dbtls.transport.plugins.module_utils import file_swap
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def live(tmp_path):
+    (tmp_path / 'live').mkdir()
+    (tmp_path / 'stage').mkdir()
+    bundle, key = tmp_path / 'live' / 'ca-bundle.pem', tmp_path / 'live' / 'peer.key'
+    bundle.write_text('old bundle\n')
+    key.write_text('old key\n')
+    os.chmod(bundle, 0o644)
+    os.chmod(key, 0o640)
+    (tmp_path / 'stage' / 'ca-bundle.pem').write_text('new bundle\n')
+    (tmp_path / 'stage' / 'peer.key').write_text('new key\n')
+    os.chmod(tmp_path / 'stage' / 'peer.key', 0o600)
+    return tmp_path
+
+
+def items(tmp):
+    return [{'src': str(tmp / 'stage' / 'ca-bundle.pem'), 'dest': str(tmp / 'live' / 'ca-bundle.pem')},
+            {'src': str(tmp / 'stage' / 'peer.key'), 'dest': str(tmp / 'live' / 'peer.key'), 'mode': 'preserve'},
+            {'content': 'new option\n', 'dest': str(tmp / 'live' / 'new.cnf'), 'mode': '0644'}]
+
+
+def test_swap_then_restore(live):
+    backup = str(live / 'backup' / 'phase_b')
+    result = file_swap.run({'files': items(live), 'backup_dir': backup}, False)
+    assert result['changed'] and len(result['changed_files']) == 3
+    assert (live / 'live' / 'ca-bundle.pem').read_text() == 'new bundle\n'
+    assert mode_of(live / 'live' / 'ca-bundle.pem') == 0o644        # the existing file's mode is kept
+    assert mode_of(live / 'live' / 'peer.key') == 0o600             # preserve: the staged file's mode
+    assert mode_of(backup) == 0o700
+    assert (live / 'backup' / 'phase_b' / '1-peer.key').read_text() == 'old key\n'
+    assert mode_of(live / 'backup' / 'phase_b' / '1-peer.key') == 0o640
+    assert (live / 'backup' / 'phase_b' / '2-new.cnf.absent').exists()
+    # Nothing left to do: a second swap changes nothing, force still reports a change.
+    assert file_swap.run({'files': items(live), 'backup_dir': backup}, False)['changed'] is False
+    assert file_swap.run({'files': items(live), 'backup_dir': backup, 'force': True}, False)['changed'] is True
+
+    restored = file_swap.run({'state': 'restored', 'files': items(live), 'backup_dir': backup}, False)
+    assert restored['restored_files'] == [str(live / 'live' / 'ca-bundle.pem'), str(live / 'live' / 'peer.key')]
+    assert restored['removed_files'] == [str(live / 'live' / 'new.cnf')]
+    assert (live / 'live' / 'peer.key').read_text() == 'old key\n' and mode_of(live / 'live' / 'peer.key') == 0o640
+    assert not (live / 'live' / 'new.cnf').exists()
+
+
+def test_rerun_after_interruption_keeps_the_first_backup(live):
+    backup = str(live / 'backup')
+    file_swap.run({'files': items(live), 'backup_dir': backup}, False)
+    # The controller was killed after the swap: the re-run finds the files in place and must not
+    # back up the new files over the old ones.
+    file_swap.run({'files': items(live), 'backup_dir': backup, 'force': True}, False)
+    file_swap.run({'state': 'restored', 'files': items(live), 'backup_dir': backup}, False)
+    assert (live / 'live' / 'ca-bundle.pem').read_text() == 'old bundle\n'
+
+
+def test_check_mode_writes_nothing(live):
+    backup = str(live / 'backup')
+    result = file_swap.run({'files': items(live), 'backup_dir': backup}, True)
+    assert len(result['changed_files']) == 3
+    assert not os.path.exists(backup)
+    assert (live / 'live' / 'ca-bundle.pem').read_text() == 'old bundle\n'
+
+
+def test_a_missing_src_changes_nothing(live):
+    bad = items(live) + [{'src': str(live / 'stage' / 'absent.crt'), 'dest': str(live / 'live' / 'x.crt')}]
+    with pytest.raises(file_swap.FileSwapError, match=r'x\.crt: its src .*absent\.crt does not exist on the host'):
+        file_swap.run({'files': bad, 'backup_dir': str(live / 'backup')}, False)
+    assert (live / 'live' / 'ca-bundle.pem').read_text() == 'old bundle\n'
+    assert not os.path.exists(live / 'backup')
+
+
+@pytest.mark.parametrize('item,message', [
+    ({'dest': 'relative', 'content': 'x'}, 'an absolute path is required'),
+    ({'dest': '/tmp/x', 'content': 'x', 'src': '/etc/hostname'}, 'exactly one of src, content and secret_content'),
+    ({'dest': '/tmp/x', 'content': 'x', 'mode': 'preserve'}, 'mode preserve needs src'),
+    ({'dest': '/tmp/x', 'content': 'x', 'group': 'no-such-group-dbtls'}, 'does not exist'),
+])
+def test_bad_input(tmp_path, item, message):
+    with pytest.raises(Exception, match=message):
+        file_swap.run({'files': [item], 'backup_dir': str(tmp_path / 'b')}, False)
+    assert not (tmp_path / 'b').exists()
