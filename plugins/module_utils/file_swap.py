@@ -160,4 +160,3 @@ def run(params: dict, check_mode: bool) -> dict:
     if params.get('state') == 'restored':
         return restore(params, check_mode)
     return swap(params, check_mode)
-

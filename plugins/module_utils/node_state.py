@@ -2,8 +2,8 @@
 # Copyright (c) 2026, dbtls.transport maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What a node's files, tools, units and server say, read in one pass (the galera_node_info and
-vitess_node_info modules).
+"""What a node's files, tools, units and server say, read in one pass (the galera_node_info,
+host_info and served_info modules).
 
 Pure logic, no Ansible imports: the modules pass in how to run a command and how to query the
 server, and this code turns their answers into the facts the roles decide from, on the controller.
@@ -144,23 +144,45 @@ def _name(lookup: t.Callable[[int], t.Any], number: int) -> str:
 
 
 def path_entry(path: str) -> dict:
-    """exists, type, owner, group, mode and permission bits of a path (following links, as a
-    service opening it does)."""
+    """exists, type, owner, group, mode, permission bits and change time of a path (following
+    links, as a service opening it does)."""
     try:
         info = os.stat(path)
     except OSError:
         return {'path': path, 'exists': False, 'regular': False, 'directory': False, 'owner': '', 'group': '',
-                'mode': '', 'world_readable': False, 'executable': False}
+                'mode': '', 'world_readable': False, 'executable': False, 'mtime': None}
     mode = stat.S_IMODE(info.st_mode)
     return {'path': path, 'exists': True, 'regular': stat.S_ISREG(info.st_mode), 'directory': stat.S_ISDIR(info.st_mode),
             'owner': _name(pwd.getpwuid, info.st_uid), 'group': _name(grp.getgrgid, info.st_gid),
-            'mode': f'{mode:04o}', 'world_readable': bool(mode & stat.S_IROTH), 'executable': bool(mode & stat.S_IXUSR)}
+            'mode': f'{mode:04o}', 'world_readable': bool(mode & stat.S_IROTH), 'executable': bool(mode & stat.S_IXUSR),
+            'mtime': info.st_mtime}
 
 
-def read_vitess_host(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:
-    """The paths (binaries, TLS files, folders) and systemd units a Vitess host's role decides from."""
+_PRIVATE_KEY = re.compile(r'-----BEGIN [A-Z ]*PRIVATE KEY-----')
+MAX_CONTENT = 1024 * 1024
+
+
+def public_text(path: str) -> str:
+    """The text of a public file (a certificate or a bundle); a private key is refused, so that no
+    key leaves the host through this read."""
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read(MAX_CONTENT + 1)
+    except OSError as exc:
+        raise ValueError(f'{path}: cannot be read: {exc.strerror or exc}') from None
+    if len(data) > MAX_CONTENT:
+        raise ValueError(f'{path}: larger than {MAX_CONTENT} bytes')
+    text = data.decode('utf-8', 'replace')
+    if _PRIVATE_KEY.search(text):
+        raise ValueError(f'{path}: holds a private key, which is never read off the host')
+    return text
+
+
+def read_host(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:
+    """Paths (type, owner, group, mode, change time), the text of public files, and systemd units."""
     systemctl = which('systemctl')
     return {'paths': {path: path_entry(path) for path in params.get('paths') or []},
+            'contents': {path: public_text(path) for path in params.get('contents') or []},
             'units': {unit: service_state(run, systemctl, unit) for unit in params.get('units') or []}}
 
 
@@ -216,4 +238,63 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     if params.get('check_socat'):
         socat = which('socat')
         result['socat_openssl'] = socat_openssl(*run([socat, '-V'])[:2]) if socat else False
+    return result
+
+
+def fingerprint_of(openssl_output: str) -> str:
+    """The colon-hex SHA-256 of ``openssl x509 -noout -fingerprint -sha256`` (e.g. "sha256 Fingerprint=AB:CD")."""
+    text = (openssl_output or '').strip()
+    return text.split('=', 1)[1].strip() if '=' in text else ''
+
+
+def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None], now: t.Callable[[], float]) -> dict:
+    """What a host runs: the certificate each port presents, the certificate file's, and each unit's main process.
+
+    ports: [{port, starttls, client_cert}] read with openssl s_client from the host itself; the
+    first certificate's SHA-256 fingerprint (as openssl x509 prints it) or why it could not be read.
+    units: main PID, active state and the epoch second its main process started (systemd's
+    ExecMainStartTimestamp through date, as the rotation compares it with files' change times).
+    """
+    openssl, systemctl, date = which('openssl'), which('systemctl'), which('date')
+    result: dict[str, t.Any] = {'now': int(now()), 'cert_fingerprint': '', 'ports': [], 'units': {}}
+    cert = params.get('cert') or ''
+    if cert:
+        if not openssl:
+            raise ValueError('openssl is not installed on the host')
+        rc, out, err = run([openssl, 'x509', '-noout', '-fingerprint', '-sha256', '-in', cert])
+        if rc != 0:
+            raise ValueError(f'{cert}: cannot read its fingerprint: {" ".join((err or out).split())[:200]}')
+        result['cert_fingerprint'] = fingerprint_of(out)
+    for port in params.get('ports') or []:
+        number = int(port['port'])
+        argv = [openssl or 'openssl', 's_client', '-connect', f'127.0.0.1:{number}', '-showcerts']
+        if port.get('starttls'):
+            argv += ['-starttls', str(port['starttls'])]
+        if port.get('client_cert'):
+            argv += ['-cert', params.get('client_cert') or '', '-key', params.get('client_key') or '']
+        # 'Q' on stdin makes s_client close the connection once the handshake is done.
+        rc, out, err = run(argv, data='Q')
+        blocks = re.findall(r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----', out or '', re.S)
+        entry = {'port': number, 'fingerprint': '', 'error': ''}
+        if blocks:
+            rc2, out2, err2 = run([openssl or 'openssl', 'x509', '-noout', '-fingerprint', '-sha256'], data=blocks[0])
+            entry['fingerprint'] = fingerprint_of(out2) if rc2 == 0 else ''
+            entry['error'] = '' if rc2 == 0 else ' '.join((err2 or out2).split())[:200]
+        else:
+            entry['error'] = ' | '.join((err or out or f'rc {rc}').strip().splitlines()[-3:])
+        result['ports'].append(entry)
+    for unit in params.get('units') or []:
+        state = {'main_pid': 0, 'active_state': '', 'started': None}
+        if systemctl:
+            _rc, out, _err = run([systemctl, 'show', unit, '--property=MainPID,ActiveState,ExecMainStartTimestamp'])
+            values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+            state['main_pid'] = int(values.get('MainPID') or 0)
+            state['active_state'] = values.get('ActiveState', '')
+            stamp = values.get('ExecMainStartTimestamp', '').strip()
+            if state['main_pid'] > 0 and stamp and date:
+                rc, out, _err = run([date, '-d', stamp, '+%s'])
+                state['started'] = int(out.strip()) if rc == 0 and out.strip().isdigit() else None
+        result['units'][unit] = state
+    started = [u['started'] for u in result['units'].values() if u['started'] is not None]
+    result['started'] = min(started) if started else ''
     return result

@@ -55,7 +55,7 @@ REFUSALS = {
     'callerid_extra_flag': ({'vitess_tls_extra_flags': {'vtgate': {'grpc_use_effective_callerid': True}}}, 'validate'),
     'managed_extra_flag': ({'vitess_tls_extra_flags': {'vttablet': {'db-ssl-mode': 'disabled'}}}, 'validate'),
     'missing_tablet_uid': ({'vitess_tls_vttablet_uid': None}, 'validate'),
-    # tls.yml decides from host_info.yml's read of the host (vitess_node_info, a real module run here).
+    # tls.yml decides from host_info.yml's read of the host (host_info, a real module run here).
     'missing_cert': ({'vitess_tls_cert_path': '@TMP@/absent/peer.crt'}, ['host_info', 'tls']),
     'unnamed_cert': ({'vitess_tls_cert_path': ''}, 'validate'),
 }

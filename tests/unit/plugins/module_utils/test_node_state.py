@@ -142,3 +142,76 @@ def test_read_node_sql_error_is_returned(tmp_path):
                                          {'service': 'mariadb', 'login_unix_socket': sock_path}, {'systemctl': 'systemctl'}.get)
     server.close()
     assert result['sql'] == {'queried': False, 'driver': True, 'error': 'Access denied', 'status': {}, 'provider_options': ''}
+
+
+def test_read_served_ports_file_and_units():
+    pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'
+    calls = []
+
+    def run(argv, data=None):
+        calls.append((argv, data))
+        if argv[1:3] == ['x509', '-noout'] and '-in' in argv:
+            return 0, 'sha256 Fingerprint=AA:BB\n', ''
+        if argv[1] == 's_client' and argv[3].endswith(':4567'):
+            return 0, 'CONNECTED\n' + pem + '\n' + pem.replace('MIIB', 'MIIC') + '\n', ''
+        if argv[1] == 's_client':
+            return 1, '', 'connect:errno=111\nconnect: Connection refused\n'
+        if argv[1:3] == ['x509', '-noout']:
+            assert data == pem  # the first certificate the port sent
+            return 0, 'SHA256 Fingerprint=AA:BB\n', ''
+        if argv[1] == 'show' and argv[2] == 'mariadb':
+            return 0, 'MainPID=42\nActiveState=active\nExecMainStartTimestamp=Sun 2026-12-06 09:00:00 UTC\n', ''
+        if argv[1] == 'show':
+            return 0, 'MainPID=0\nActiveState=inactive\nExecMainStartTimestamp=\n', ''
+        if argv[0] == '/bin/date':
+            return 0, '1796547600\n', ''
+        raise AssertionError(argv)
+
+    tools = {'openssl': '/usr/bin/openssl', 'systemctl': '/bin/systemctl', 'date': '/bin/date'}
+    params = {'ports': [{'port': 4567, 'client_cert': True}, {'port': 3306, 'starttls': 'mysql'}],
+              'cert': '/etc/dbtls/tls/peer.crt', 'client_cert': '/c.crt', 'client_key': '/c.key',
+              'units': ['mariadb', 'garb']}
+    result = node_state.read_served(run, params, tools.get, lambda: 1796550000.7)
+    assert result['now'] == 1796550000
+    assert result['cert_fingerprint'] == 'AA:BB'
+    assert result['ports'][0] == {'port': 4567, 'fingerprint': 'AA:BB', 'error': ''}
+    assert result['ports'][1]['fingerprint'] == '' and 'Connection refused' in result['ports'][1]['error']
+    assert result['units']['mariadb'] == {'main_pid': 42, 'active_state': 'active', 'started': 1796547600}
+    assert result['units']['garb']['started'] is None
+    assert result['started'] == 1796547600
+    s_client = [argv for argv, _data in calls if argv[1] == 's_client']
+    assert s_client[0][-4:] == ['-cert', '/c.crt', '-key', '/c.key'] and s_client[1][-2:] == ['-starttls', 'mysql']
+
+
+def test_read_served_refuses_an_unreadable_certificate_file():
+    def run(argv, data=None):
+        return 1, '', 'Could not open file or uri for loading certificate from /x.crt\n'
+
+    with pytest.raises(ValueError, match='/x.crt: cannot read its fingerprint: Could not open file'):
+        node_state.read_served(run, {'cert': '/x.crt'}, {'openssl': '/usr/bin/openssl'}.get, lambda: 0)
+
+
+def test_read_host_paths_contents_units(tmp_path):
+    cert = tmp_path / 'peer.crt'
+    cert.write_text('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+    os.chmod(cert, 0o644)
+    key = tmp_path / 'peer.key'
+    key.write_text('-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n')
+    os.chmod(key, 0o640)
+
+    def run(argv, data=None):
+        return 0, 'ActiveState=active\nSubState=running\nUnitFileState=enabled\n', ''
+
+    result = node_state.read_host(run, {'paths': [str(key), str(tmp_path / 'none')], 'contents': [str(cert)],
+                                        'units': ['vtgate.service']}, {'systemctl': '/bin/systemctl'}.get)
+    entry = result['paths'][str(key)]
+    assert entry['exists'] and entry['regular'] and entry['mode'] == '0640' and not entry['world_readable']
+    assert entry['mtime'] == os.stat(key).st_mtime
+    assert result['paths'][str(tmp_path / 'none')]['exists'] is False
+    assert result['contents'][str(cert)].startswith('-----BEGIN CERTIFICATE-----')
+    assert result['units']['vtgate.service']['unit_file_state'] == 'enabled'
+    # A key is never read off the host.
+    with pytest.raises(ValueError, match='holds a private key'):
+        node_state.read_host(run, {'contents': [str(key)]}, {}.get)
+    with pytest.raises(ValueError, match='cannot be read'):
+        node_state.read_host(run, {'contents': [str(tmp_path / 'none')]}, {}.get)

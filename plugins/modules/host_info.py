@@ -8,12 +8,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 ---
-module: vitess_node_info
-short_description: Read the paths and systemd units of a Vitess host in one module run
+module: host_info
+short_description: Read paths, certificate files and systemd units of a host in one module run
 description:
-  - Describes each path (binaries, TLS files, folders) - whether it exists, its type, owner, group and mode - and
-    the state of each systemd unit (C(ActiveState), C(SubState), C(UnitFileState)), so that the vitess_tls role
-    decides on the controller what to create, start or refuse, instead of one module run per path and unit.
+  - Describes each path of O(paths) - whether it exists, its type, owner, group, mode and change time -, returns the
+    text of each public file of O(contents) (certificates, CA bundles; a file holding a private key is refused), and the
+    state of each systemd unit of O(units) (C(ActiveState), C(SubState), C(UnitFileState)).
+  - The roles decide on the controller from one such read what to create, start or refuse (the vitess_tls role), or where
+    a CA rotation stands on a host (the rotate_ca role), instead of one module run per path, file and unit.
   - Changes nothing.
 version_added: 0.2.0
 author:
@@ -35,6 +37,11 @@ options:
     type: list
     elements: path
     default: []
+  contents:
+    description: Public files (certificates, bundles) whose text is returned; each must exist and hold no private key.
+    type: list
+    elements: path
+    default: []
   units:
     description: systemd units to read (C(vtgate.service), ...).
     type: list
@@ -44,26 +51,32 @@ options:
 
 EXAMPLES = r'''
 - name: Read the binaries, the TLS files and the units once
-  dbtls.transport.vitess_node_info:
+  dbtls.transport.host_info:
     paths: [/usr/local/bin/vtgate, /etc/dbtls/tls/peer.crt, /etc/dbtls/tls/peer.key]
+    contents: [/etc/dbtls/tls/ca-bundle.pem]
     units: [vtgate.service]
-  register: vitess_host
+  register: host
 
 - name: Start vtgate only where it does not run
   ansible.builtin.systemd_service:
     name: vtgate.service
     state: started
-  when: vitess_host.units['vtgate.service'].active_state != 'active'
+  when: host.units['vtgate.service'].active_state != 'active'
 '''
 
 RETURN = r'''
 paths:
-  description: For each path - C(exists), C(regular), C(directory), C(owner), C(group), C(mode) (octal text),
-    C(world_readable), C(executable) (by its owner).
+  description:
+    - For each path - C(exists), C(regular), C(directory), C(owner), C(group), C(mode) (octal text), C(world_readable),
+      C(executable) (by its owner), C(mtime) (epoch seconds, null when missing).
   returned: always
   type: dict
   sample: {/etc/dbtls/tls/peer.key: {exists: true, regular: true, directory: false, owner: root, group: vitess, mode: "0640",
-           world_readable: false, executable: false}}
+           world_readable: false, executable: false, mtime: 1796547600.5}}
+contents:
+  description: The text of each file of O(contents).
+  returned: always
+  type: dict
 units:
   description: For each unit - C(active_state), C(sub_state), C(unit_file_state), and C(error) when systemd did not answer.
   returned: always
@@ -76,6 +89,7 @@ from ansible_collections.dbtls.transport.plugins.module_utils import node_state 
 
 ARGUMENT_SPEC = {
     'paths': {'type': 'list', 'elements': 'path', 'default': []},
+    'contents': {'type': 'list', 'elements': 'path', 'default': []},
     'units': {'type': 'list', 'elements': 'str', 'default': []},
 }
 
@@ -86,7 +100,11 @@ def main():
     def run(argv, data=None):
         return module.run_command(argv, data=data, environ_update={'LC_ALL': 'C'})
 
-    module.exit_json(changed=False, **node_state.read_vitess_host(run, module.params, module.get_bin_path))
+    try:
+        result = node_state.read_host(run, module.params, module.get_bin_path)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == '__main__':
