@@ -6,16 +6,16 @@
 """Controller side of dbtls.transport.tls_cert.
 
 1. Read and check the CA certificate and key on the controller (in memory only; never written to a
-   temp file, never sent anywhere). An ansible-vault encrypted file is decrypted here, in memory,
-   with the play's vault secrets: the loader's get_real_file() would write the plaintext to a
-   temporary file, so it is not used.
+   temp file, never sent anywhere). An ansible-vault encrypted file is decrypted in memory, with the
+   play's vault secrets (plugin_utils/controller_files.py): the loader's get_real_file() would write
+   the plaintext to a temporary file, so it is not used.
 2. Run dbtls.transport.tls_keypair on the target: it ensures the key there and returns the current
    certificate and, for a key that has one already, its public key (defer_csr), else a CSR.
 3. Decide with pki.needs_reissue() whether a certificate must be issued, and why; for one that is
    due and came with a public key, run tls_keypair again for its CSR (a renewal: rare).
 4. If so, check the CSR (self-signature, subject, SANs), sign it, and install the certificate with
-   one shell command on the host (see install_command()): no second Python module run. Only the
-   certificate travels to the host.
+   one shell command on the host (see install_command() in plugin_utils/installer.py): no second
+   Python module run. Only the certificate travels to the host.
 5. Verify on the controller, with the same predicate against the CA and the CSR's public key, the
    exact bytes that were sent, and on the host that the installed file holds exactly those bytes
    (its SHA-256 compared here): a task that succeeds leaves a verified certificate.
@@ -28,17 +28,17 @@ signing a certificate on the controller (Python start, module transfer, imports)
 from __future__ import annotations
 
 import hashlib
-import os
-import posixpath
-import secrets
 import shlex
 
-from ansible import constants as C
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
+from ansible_collections.dbtls.transport.plugins.module_utils.crl import load_crl, revocation_of
+from ansible_collections.dbtls.transport.plugins.plugin_utils.controller_files import (
+    CAMaterial, LocalFileError, controller_path, read_controller_file)
+from ansible_collections.dbtls.transport.plugins.plugin_utils.installer import MARK, NO_INSTALL, install_command
 
 KEYPAIR_MODULE = 'dbtls.transport.tls_keypair'
 
@@ -96,95 +96,6 @@ _KEYPAIR_OPTIONS = ('key_path', 'cert_path', 'common_name', 'usage', 'key_type',
 _FOLDER_OPTIONS = ('folder_mode', 'folder_owner', 'folder_group')
 
 
-class LocalFileError(Exception):
-    pass
-
-
-def read_local(path: str) -> bytes:
-    """A controller file's bytes (kept in memory only)."""
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise LocalFileError(f'{path}: no such file on the controller') from None
-    except OSError as exc:
-        raise LocalFileError(f'{path}: cannot be read on the controller: {exc.strerror or exc}') from None
-
-
-def read_controller_file(path: str, vault=None) -> bytes:
-    """A controller file's bytes, an ansible-vault file decrypted in memory with ``vault`` (the
-    loader's VaultLib, which holds the play's vault secrets). Nothing is written anywhere."""
-    return decrypt_vaulted(read_local(path), path, vault)
-
-
-def decrypt_vaulted(data: bytes, path: str, vault=None) -> bytes:
-    """``data`` read from ``path``, decrypted in memory when it is an ansible-vault file."""
-    if not pki.is_vault_encrypted(data):
-        return data
-    if vault is None or not getattr(vault, 'secrets', None):
-        raise LocalFileError(f'{path}: the file is ansible-vault encrypted, but the play has no vault '
-                             'secret; run with --vault-id or --vault-password-file (or '
-                             'ANSIBLE_VAULT_PASSWORD_FILE)')
-    try:
-        return vault.decrypt(data)
-    except AnsibleError as exc:
-        raise LocalFileError(f'{path}: cannot be decrypted with the vault secrets given '
-                             f'({exc.message if hasattr(exc, "message") else exc})') from None
-
-
-def _controller_path(path: str) -> str:
-    return os.path.abspath(os.path.expanduser(path))
-
-
-class CAMaterial:
-    """The CA certificate, its key and the optional chain, loaded and checked on the controller."""
-
-    def __init__(self, args: dict, now, vault=None):
-        self.cert_path = _controller_path(args['ca_cert_path'])
-        self.key_path = _controller_path(args['ca_key_path'])
-        self.cert = pki.load_certificate(read_controller_file(self.cert_path, vault), self.cert_path)
-        pki.check_ca(self.cert, self.cert_path, now)
-        # Checked now (readable, decryptable, the CA certificate's key), loaded to sign only when a
-        # certificate is due: loading an RSA key checks it (~37 ms for 2048 bits), more than the rest
-        # of a rerun costs on the controller, and a rerun signs nothing.
-        stored = read_local(self.key_path)
-        self._key_data = decrypt_vaulted(stored, self.key_path, vault)
-        self._key_passphrase = args.get('ca_key_passphrase')
-        # A key kept encrypted at rest (vault, passphrase) leaves nothing derived from it on disk,
-        # not even the proof of its check (see key below): it is checked in every worker instead.
-        self._key_protected = bool(self._key_passphrase) or pki.is_vault_encrypted(stored)
-        self._key = None
-        public_key = pki.public_key_of_private_key(self._key_data, self.key_path, self._key_passphrase)
-        pki.check_key_matches_certificate(public_key, self.cert, self.key_path, self.cert_path)
-        self.chain = []
-        chain_path = None
-        if args.get('chain_path'):
-            chain_path = _controller_path(args['chain_path'])
-            self.chain = pki.load_certificates(read_controller_file(chain_path, vault), chain_path)
-        # An intermediate must travel with the leaf: peers refuse a leaf-only file under it.
-        pki.check_signing_chain(self.cert, self.chain, chain_path or 'chain_path', self.cert_path)
-        for number, cert in enumerate(self.chain, start=1):
-            if pki.not_after(cert) <= now:
-                raise pki.PKIError(f'{chain_path}: certificate #{number} {cert.subject.rfc4514_string()!r} '
-                                   f'expired on {pki.isoformat(pki.not_after(cert))}')
-
-    @property
-    def key(self):
-        """The CA key, loaded on first use; an unprotected key is checked (RSA) once per
-        ansible-playbook run, not once per host (see pki.load_signing_key: each host's task runs in
-        its own worker process)."""
-        if self._key is None:
-            checked_dir = None if self._key_protected else getattr(C, 'DEFAULT_LOCAL_TMP', None)
-            self._key = pki.load_signing_key(self._key_data, self.key_path, self._key_passphrase,
-                                             checked_dir=checked_dir)
-            self._key_data = self._key_passphrase = None
-        return self._key
-
-    @property
-    def chain_pems(self) -> list[str]:
-        return [pki.certificate_pem(c).decode('ascii') for c in self.chain]
-
-
 def decide(first: dict, spec, ca_cert, renew_before_days: int, now, host: str, args: dict):
     """From tls_keypair's first answer: (current cert, CSR, public key, reasons).
 
@@ -208,83 +119,6 @@ def decide(first: dict, spec, ca_cert, renew_before_days: int, now, host: str, a
     elif not reasons:
         raise pki.PKIError(f'{KEYPAIR_MODULE} on {host} returned no CSR')
     return current, csr, public_key, reasons
-
-
-# Printed by install_command()'s script and read by ActionModule._install().
-_NO_INSTALL = 'DBTLS-NO-INSTALL'
-_MARK = 'DBTLS-'
-
-
-def install_command(entries, remove_dir=None, backup=False) -> str:
-    """One POSIX shell command that installs certificate files already sent to the host.
-
-    ``entries``: (source, destination, mode, owner, group) per file. ``source`` is a file in the
-    remote temp dir holding the exact bytes to install; ``mode`` an int; ``owner`` and ``group`` a
-    name or id, or None for the default of ``install`` (the user that runs the command).
-
-    Each file is first written by ``install`` beside its destination (in the same directory, so
-    that the rename is atomic; GNU install gives it the SELinux policy's default label for its
-    path, which the destination's rule covers too, e.g. ``/etc/dbtls/tls(/.*)?``) with its final
-    mode, owner and group; only when all of them were written are they renamed into place with
-    ``mv -f``, so readers see the old or the new file, never a partial one, and a failure before the
-    renames changes nothing. Then the SHA-256 of every installed file is printed (without
-    ``sha256sum``: whether it equals its source, by ``cmp``) for the controller to compare with the
-    bytes it sent. ``remove_dir`` (the remote temp dir) is removed at the end, whatever happened.
-    Without ``install`` on the host nothing is done and ``DBTLS-NO-INSTALL`` is printed.
-
-    ``backup``: before the renames, each destination that exists is copied with ``cp -p`` (owner,
-    group, mode kept) to ``<destination>.<pid>.<YYYY-MM-DD@HH:MM:SS>~``, the name
-    ansible.builtin.copy gives a backup, and ``DBTLS-BACKUP <number> <path>`` is printed. A failure
-    removes the copies of the files that were not replaced.
-    """
-    q = shlex.quote
-    temps = []
-    for _src, dest, _mode, _owner, _group in entries:
-        directory, name = posixpath.split(dest)
-        temps.append(posixpath.join(directory, f'.{name}.{secrets.token_hex(6)}.tmp'))
-    drop = 'rm -f -- ' + ' '.join(q(temp) for temp in temps)
-    lines = ['dbtls_install() {',
-             f'  command -v install >/dev/null 2>&1 || {{ echo {_NO_INSTALL}; return 0; }}']
-    for number, ((src, dest, mode, owner, group), temp) in enumerate(zip(entries, temps)):
-        options = f'-m {mode:04o}'
-        if owner is not None:
-            options += f' -o {q(str(owner))}'
-        if group is not None:
-            options += f' -g {q(str(group))}'
-        lines.append(f'  if [ -d {q(dest)} ]; then echo "{_MARK}FAILED {number} is-a-directory"; {drop}; return 1; fi')
-        lines.append(f'  install {options} -- {q(src)} {q(temp)} || '
-                     f'{{ echo "{_MARK}FAILED {number} writing"; {drop}; return 1; }}')
-    backups = [f'"${{dbtls_b{number}}}"' for number in range(len(entries))] if backup else []
-    if backup:
-        lines.append('  dbtls_stamp=$(date +%Y-%m-%d@%H:%M:%S)')
-        for number in range(len(entries)):
-            lines.append(f'  dbtls_b{number}=')
-        for number, (_src, dest, _mode, _owner, _group) in enumerate(entries):
-            undo = ' '.join(f'${{dbtls_b{n}:+{backups[n]}}}' for n in range(number + 1))
-            lines.append(f'  if [ -f {q(dest)} ]; then dbtls_b{number}={q(dest)}".$$.${{dbtls_stamp}}~"; '
-                         f'cp -p -- {q(dest)} {backups[number]} || {{ echo "{_MARK}FAILED {number} backup"; '
-                         f'{drop}; rm -f -- {undo}; return 1; }}; fi')
-    for number, ((_src, dest, _mode, _owner, _group), temp) in enumerate(zip(entries, temps)):
-        undo = ''
-        if backup:
-            undo = '; rm -f -- ' + ' '.join(f'${{dbtls_b{n}:+{backups[n]}}}' for n in range(number, len(entries)))
-        lines.append(f'  mv -f -- {q(temp)} {q(dest)} || {{ echo "{_MARK}FAILED {number} renaming"; {drop}{undo}; return 1; }}')
-        if backup:
-            lines.append(f'  [ -z {backups[number]} ] || echo "{_MARK}BACKUP {number} ${{dbtls_b{number}}}"')
-    lines.append('  if command -v sha256sum >/dev/null 2>&1; then')
-    for number, (_src, dest, _mode, _owner, _group) in enumerate(entries):
-        lines.append(f'    echo "{_MARK}SHA256 {number} $(sha256sum < {q(dest)})"')
-    lines.append('  else')
-    for number, (src, dest, _mode, _owner, _group) in enumerate(entries):
-        lines.append(f'    if cmp -s -- {q(src)} {q(dest)}; then echo "{_MARK}SAME {number}"; '
-                     f'else echo "{_MARK}DIFFERS {number}"; fi')
-    lines.append('  fi')
-    lines.append('}')
-    lines.append('dbtls_install; dbtls_rc=$?')
-    if remove_dir:
-        lines.append(f'rm -rf -- {q(remove_dir)} >/dev/null 2>&1')
-    lines.append('exit $dbtls_rc')
-    return '\n'.join(lines)
 
 
 class ActionModule(ActionBase):
@@ -420,8 +254,8 @@ class ActionModule(ActionBase):
             pki.check_leaf_common_name(spec.common_name, ca.cert, ca.cert_path)
         crl = crl_path = None
         if args.get('crl_path'):
-            crl_path = _controller_path(args['crl_path'])
-            crl = pki.load_crl(read_controller_file(crl_path, self._vault()), crl_path)
+            crl_path = controller_path(args['crl_path'])
+            crl = load_crl(read_controller_file(crl_path, self._vault()), crl_path)
 
         keypair_args = []
         for item, spec in zip(items, specs):
@@ -581,16 +415,16 @@ class ActionModule(ActionBase):
         out = result.get('stdout') or ''
         err = (result.get('stderr') or '').strip()
         paths = [item['cert_path'] for item, _plan, _args in entries]
-        if _NO_INSTALL in out.split():
+        if NO_INSTALL in out.split():
             for _item, plan, _args in entries:
                 plan.pop('installed', None)
             return False
         marks = {}
         for line in out.splitlines():
             words = line.split()
-            if len(words) >= 2 and words[0].startswith(_MARK) and words[1].isdigit() and int(words[1]) < len(paths):
-                marks.setdefault(words[0][len(_MARK):], {})[int(words[1])] = words[2:]
-                if words[0] == f'{_MARK}BACKUP' and len(words) > 2:
+            if len(words) >= 2 and words[0].startswith(MARK) and words[1].isdigit() and int(words[1]) < len(paths):
+                marks.setdefault(words[0][len(MARK):], {})[int(words[1])] = words[2:]
+                if words[0] == f'{MARK}BACKUP' and len(words) > 2:
                     # The path as printed (it may hold spaces).
                     entries[int(words[1])][1]['backup_file'] = line.split(' ', 2)[2]
         failed = marks.get('FAILED') or {}
@@ -632,9 +466,9 @@ class ActionModule(ActionBase):
             raise pki.PKIError(f'subject_alt_names: name the SANs a {args["usage"]} certificate must carry '
                                '(they are checked, not issued, in this mode)')
         vault = self._vault()
-        trust_path = _controller_path(args['ca_cert_path'])
-        cert_src = _controller_path(args['certificate_src'])
-        key_src = _controller_path(args['private_key_src'])
+        trust_path = controller_path(args['ca_cert_path'])
+        cert_src = controller_path(args['certificate_src'])
+        key_src = controller_path(args['private_key_src'])
         anchors = pki.load_certificates(read_controller_file(trust_path, vault), trust_path)
         for anchor in anchors:
             if not pki.is_ca(anchor):
@@ -780,7 +614,7 @@ def _refuse_revoked(current, crl, crl_path: str, ca, host: str, item: dict) -> N
     any other change, would quietly give the revoked client or host a valid certificate again."""
     if current is None:
         return
-    entry = pki.revocation_of(current, crl, ca.cert)
+    entry = revocation_of(current, crl, ca.cert)
     if entry is None:
         return
     raise pki.PKIError(

@@ -94,6 +94,7 @@ count:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.dbtls.transport.plugins.module_utils import bundles
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
@@ -132,7 +133,7 @@ def ensure_bundle(params: dict, check_mode: bool = False) -> dict:
     owner, group = params.get('owner'), params.get('group')
     files.resolve_owner(owner)
     files.resolve_group(group)
-    content, certs = pki.build_bundle(_entries(params['certificates']))
+    content, certs = bundles.build_bundle(_entries(params['certificates']))
 
     old = files.read_file(dest)
     before = []
@@ -150,7 +151,7 @@ def ensure_bundle(params: dict, check_mode: bool = False) -> dict:
     after = [_summary(c) for c in certs]
     result = {
         'changed': changed or bool(attributes),
-        'warnings': [f'{dest}: {w}' for w in pki.bundle_warnings(certs)],
+        'warnings': [f'{dest}: {w}' for w in bundles.bundle_warnings(certs)],
         'certificates': after,
         'count': len(after),
         'diff': {'before_header': dest, 'after_header': dest,

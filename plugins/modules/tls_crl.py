@@ -145,6 +145,7 @@ next_update:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.dbtls.transport.plugins.module_utils import crl
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
@@ -165,7 +166,7 @@ def _entries(revoked: list, ca_cert, ca_cert_path: str) -> list:
                 raise pki.PKIError(f'{cert_path}: not issued by the CA {ca_cert_path} ({mismatch})')
             serial = cert.serial_number
             source = cert_path
-        entries.append(pki.revoked_entry(serial, item.get('reason'), item.get('revocation_date'), source))
+        entries.append(crl.revoked_entry(serial, item.get('reason'), item.get('revocation_date'), source))
     return entries
 
 
@@ -191,21 +192,21 @@ def ensure_crl(params: dict, check_mode: bool = False, now=None) -> dict:
     pki.check_key_matches_certificate(ca_key, ca_cert, ca_key_path, ca_cert_path)
 
     old_data = files.read_file(path)
-    old = pki.load_crl(old_data, path) if old_data is not None else None
-    entries = pki.resolve_revoked(_entries(params.get('revoked'), ca_cert, ca_cert_path), old, now)
-    reasons = pki.crl_needs_update(old, ca_cert, entries, now, renew_before_days)
+    old = crl.load_crl(old_data, path) if old_data is not None else None
+    entries = crl.resolve_revoked(_entries(params.get('revoked'), ca_cert, ca_cert_path), old, now)
+    reasons = crl.crl_needs_update(old, ca_cert, entries, now, renew_before_days)
 
-    crl = old
+    current = old
     if reasons:
-        previous = pki.crl_number(old) if old is not None and 'issued by another CA' not in reasons else None
-        crl = pki.build_crl(ca_cert, ca_key, entries, (previous or 0) + 1, next_update_days, now,
-                            ca_source=ca_cert_path)
+        previous = crl.crl_number(old) if old is not None and 'issued by another CA' not in reasons else None
+        current = crl.build_crl(ca_cert, ca_key, entries, (previous or 0) + 1, next_update_days, now,
+                                ca_source=ca_cert_path)
         if not check_mode:
-            files.atomic_write(path, pki.crl_pem(crl), mode, owner, group, default_mode=0o644)
+            files.atomic_write(path, crl.crl_pem(current), mode, owner, group, default_mode=0o644)
     attributes = {}
     if not reasons:
         attributes = files.ensure_attributes(path, mode, owner, group, check_mode)
-    facts = pki.crl_facts(crl)
+    facts = crl.crl_facts(current)
     result = {
         'changed': bool(reasons) or bool(attributes),
         'reasons': reasons,
@@ -214,7 +215,7 @@ def ensure_crl(params: dict, check_mode: bool = False, now=None) -> dict:
         'last_update': facts['last_update'],
         'next_update': facts['next_update'],
         'diff': {'before_header': path, 'after_header': path,
-                 'before': pki.crl_facts(old) if old is not None else {}, 'after': facts},
+                 'before': crl.crl_facts(old) if old is not None else {}, 'after': facts},
     }
     if attributes:
         result['attributes_changed'] = sorted(attributes)
@@ -231,7 +232,7 @@ def main():
             revoked=dict(type='list', elements='dict', default=[], options=dict(
                 serial=dict(type='raw'),
                 cert_path=dict(type='path'),
-                reason=dict(type='str', default='unspecified', choices=list(pki.REVOCATION_REASONS)),
+                reason=dict(type='str', default='unspecified', choices=list(crl.REVOCATION_REASONS)),
                 revocation_date=dict(type='str'),
             )),
             next_update_days=dict(type='int', default=30),

@@ -104,6 +104,7 @@ ca_count:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.dbtls.transport.plugins.module_utils import bundles
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
@@ -137,11 +138,11 @@ def ensure_pkcs12(params: dict, check_mode: bool = False) -> dict:
     if old is None:
         reasons = ['missing']
     else:
-        reasons = pki.pkcs12_differences(old, passphrase, key, leaf, cas, source=dest)
+        reasons = bundles.pkcs12_differences(old, passphrase, key, leaf, cas, source=dest)
         if reasons != [f'{dest}: unreadable with the given passphrase']:
             old_cert = _packed_certificate(old, passphrase)
     if reasons and not check_mode:
-        files.atomic_write(dest, pki.build_pkcs12(name, key, leaf, cas, passphrase), mode, owner, group,
+        files.atomic_write(dest, bundles.build_pkcs12(name, key, leaf, cas, passphrase), mode, owner, group,
                            default_mode=0o600)
     attributes = {}
     if not reasons:

@@ -25,8 +25,9 @@ from unittest import mock
 
 import pytest
 
-from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule, install_command
-from ansible_collections.dbtls.transport.plugins.module_utils import keys, pki
+from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule
+from ansible_collections.dbtls.transport.plugins.module_utils import crl, keys, pki
+from ansible_collections.dbtls.transport.plugins.plugin_utils.installer import install_command
 
 from tls_cert_target import Target
 
@@ -578,8 +579,8 @@ def ca_leaf_key(host):
 
 
 def write_crl(path, ca_cert, ca_key, serials, reason='key_compromise'):
-    entries = pki.resolve_revoked([pki.revoked_entry(serial, reason) for serial in serials])
-    Path(path).write_bytes(pki.crl_pem(pki.build_crl(ca_cert, ca_key, entries, 1)))
+    entries = crl.resolve_revoked([crl.revoked_entry(serial, reason) for serial in serials])
+    Path(path).write_bytes(crl.crl_pem(crl.build_crl(ca_cert, ca_key, entries, 1)))
     return str(path)
 
 
@@ -662,10 +663,10 @@ def test_allow_ca_change_false_keeps_a_certificate_of_another_ca(ca, host, tmp_p
 
 def test_the_ca_key_is_checked_once_per_run_not_once_per_host(ca, tmp_path, monkeypatch):
     # Each host's task runs in its own worker process; the proof lives in the run's local temp dir.
-    from ansible_collections.dbtls.transport.plugins.action import tls_cert as action_module
+    from ansible_collections.dbtls.transport.plugins.plugin_utils import controller_files
     run_dir = tmp_path / 'ansible-local-run'
     run_dir.mkdir(mode=0o700)
-    monkeypatch.setattr(action_module.C, 'DEFAULT_LOCAL_TMP', str(run_dir), raising=False)
+    monkeypatch.setattr(controller_files.C, 'DEFAULT_LOCAL_TMP', str(run_dir), raising=False)
     checked = mock.Mock(wraps=pki.serialization.load_der_private_key)
     monkeypatch.setattr(pki.serialization, 'load_der_private_key', checked)
     plain_key = tmp_path / 'controller' / 'plain.key'

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import ExtendedKeyUsageOID
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.dbtls.transport.plugins.module_utils import pki
+from ansible_collections.dbtls.transport.plugins.module_utils import bundles, crl, pki
 
 OPENSSL = shutil.which('openssl')
 needs_openssl = pytest.mark.skipif(OPENSSL is None, reason='the openssl CLI is not installed')
@@ -463,12 +463,12 @@ def test_verify_finds_the_issuer_in_a_bundle(ca, ca_key, keys, hierarchy):
 def test_bundle_dedupes_keeps_order_and_refuses_leaves(ca, ca_key, keys, hierarchy):
     root = hierarchy[0]
     ca_pem, root_pem = pki.certificate_pem(ca), pki.certificate_pem(root)
-    content, certs = pki.build_bundle([('a', root_pem), ('b', ca_pem + root_pem), ('c', ca_pem)])
+    content, certs = bundles.build_bundle([('a', root_pem), ('b', ca_pem + root_pem), ('c', ca_pem)])
     assert [c.subject.rfc4514_string() for c in certs] == ['CN=Root CA', 'CN=Test CA']
     assert content == root_pem + ca_pem
     leaf = issue(ca, ca_key, keys['ecdsa'])
     with pytest.raises(pki.PKIError, match=r"^/x/leaf\.pem: 'CN=db1' is not a CA certificate"):
-        pki.build_bundle([('a', ca_pem), ('/x/leaf.pem', pki.certificate_pem(leaf))])
+        bundles.build_bundle([('a', ca_pem), ('/x/leaf.pem', pki.certificate_pem(leaf))])
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,14 +476,14 @@ def test_bundle_dedupes_keeps_order_and_refuses_leaves(ca, ca_key, keys, hierarc
 
 
 def test_parse_serial_forms():
-    assert pki.parse_serial(4660) == 4660
-    assert pki.parse_serial('4660') == 4660
-    assert pki.parse_serial('0x1234') == 4660
-    assert pki.parse_serial('12:34') == 4660
-    assert pki.parse_serial('ab') == 171
+    assert crl.parse_serial(4660) == 4660
+    assert crl.parse_serial('4660') == 4660
+    assert crl.parse_serial('0x1234') == 4660
+    assert crl.parse_serial('12:34') == 4660
+    assert crl.parse_serial('ab') == 171
     for bad in ('xyz', 0, -1, True, '12:zz'):
         with pytest.raises(pki.PKIError):
-            pki.parse_serial(bad)
+            crl.parse_serial(bad)
 
 
 @needs_openssl
@@ -491,28 +491,28 @@ def test_crl_create_update_and_openssl_checks(ca, ca_key, keys, tmp_path):
     leaf = issue(ca, ca_key, keys['ecdsa'], now=pki.utcnow())
     now = pki.utcnow()
     live_ca = pki.build_ca(ca_key, 'Test CA', now=now)   # same key and name: leaf verifies against it
-    entries = pki.resolve_revoked([pki.revoked_entry(leaf.serial_number, 'key_compromise')], None, now)
-    assert pki.crl_needs_update(None, live_ca, entries, now) == ['missing']
-    crl = pki.build_crl(live_ca, ca_key, entries, 1, next_update_days=30, now=now)
-    assert pki.crl_number(crl) == 1
-    assert pki.crl_needs_update(crl, live_ca, pki.resolve_revoked(
-        [pki.revoked_entry(leaf.serial_number, 'key_compromise')], crl, now + DAY), now + DAY) == []
+    entries = crl.resolve_revoked([crl.revoked_entry(leaf.serial_number, 'key_compromise')], None, now)
+    assert crl.crl_needs_update(None, live_ca, entries, now) == ['missing']
+    issued_crl = crl.build_crl(live_ca, ca_key, entries, 1, next_update_days=30, now=now)
+    assert crl.crl_number(issued_crl) == 1
+    assert crl.crl_needs_update(issued_crl, live_ca, crl.resolve_revoked(
+        [crl.revoked_entry(leaf.serial_number, 'key_compromise')], issued_crl, now + DAY), now + DAY) == []
     # the window
-    [window] = pki.crl_needs_update(crl, live_ca, entries, now + 25 * DAY, renew_before_days=7)
+    [window] = crl.crl_needs_update(issued_crl, live_ca, entries, now + 25 * DAY, renew_before_days=7)
     assert 'inside the renew window' in window
     # a new serial, a removed serial, another reason
-    added = pki.resolve_revoked([pki.revoked_entry(leaf.serial_number, 'key_compromise'),
-                                 pki.revoked_entry('0x99')], crl, now)
-    assert pki.crl_needs_update(crl, live_ca, added, now) == ['revoked certificates changed (added 99)']
-    assert pki.crl_needs_update(crl, live_ca, [], now)[0].startswith('revoked certificates changed (removed ')
-    changed_reason = pki.resolve_revoked([pki.revoked_entry(leaf.serial_number, 'superseded')], crl, now)
-    assert pki.crl_needs_update(crl, live_ca, changed_reason, now) == [
+    added = crl.resolve_revoked([crl.revoked_entry(leaf.serial_number, 'key_compromise'),
+                                 crl.revoked_entry('0x99')], issued_crl, now)
+    assert crl.crl_needs_update(issued_crl, live_ca, added, now) == ['revoked certificates changed (added 99)']
+    assert crl.crl_needs_update(issued_crl, live_ca, [], now)[0].startswith('revoked certificates changed (removed ')
+    changed_reason = crl.resolve_revoked([crl.revoked_entry(leaf.serial_number, 'superseded')], issued_crl, now)
+    assert crl.crl_needs_update(issued_crl, live_ca, changed_reason, now) == [
         'revoked certificates changed (reasons or dates changed)']
     other = pki.build_ca(keys['ed25519'], 'Test CA', now=now)
-    assert 'issued by another CA' in pki.crl_needs_update(crl, other, entries, now)
+    assert 'issued by another CA' in crl.crl_needs_update(issued_crl, other, entries, now)
 
     ca_file = write(tmp_path / 'ca.pem', pki.certificate_pem(live_ca))
-    crl_file = write(tmp_path / 'ca.crl', pki.crl_pem(crl))
+    crl_file = write(tmp_path / 'ca.crl', crl.crl_pem(issued_crl))
     leaf_file = write(tmp_path / 'leaf.pem', pki.certificate_pem(leaf))
     out = openssl('crl', '-in', crl_file, '-CAfile', ca_file, '-noout', '-text')
     assert 'verify OK' in out.stderr + out.stdout
@@ -521,16 +521,16 @@ def test_crl_create_update_and_openssl_checks(ca, ca_key, keys, tmp_path):
     openssl('verify', '-CAfile', ca_file, leaf_file)
     revoked = openssl('verify', '-crl_check', '-CAfile', ca_file, '-CRLfile', crl_file, leaf_file, check=False)
     assert revoked.returncode != 0 and 'certificate revoked' in revoked.stdout + revoked.stderr
-    facts = pki.crl_facts(crl)
+    facts = crl.crl_facts(issued_crl)
     assert facts['revoked'][0]['serial'] == leaf.serial_number
     assert facts['revoked'][0]['reason'] == 'key_compromise'
 
 
 def test_revoked_entry_validation():
     with pytest.raises(pki.PKIError, match="reason 'stolen' is unknown"):
-        pki.revoked_entry(5, 'stolen')
+        crl.revoked_entry(5, 'stolen')
     with pytest.raises(pki.PKIError, match='is not a date'):
-        pki.revoked_entry(5, None, 'yesterday')
-    entry = pki.revoked_entry('05', None, '2026-03-01')
+        crl.revoked_entry(5, None, 'yesterday')
+    entry = crl.revoked_entry('05', None, '2026-03-01')
     assert entry.revocation_date == datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
-    assert pki.revoked_entry(5, None, '2026-03-01T10:00:00+02:00').revocation_date.hour == 8
+    assert crl.revoked_entry(5, None, '2026-03-01T10:00:00+02:00').revocation_date.hour == 8

@@ -17,7 +17,7 @@ import subprocess
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from ansible_collections.dbtls.transport.plugins.module_utils import pki
+from ansible_collections.dbtls.transport.plugins.module_utils import bundles, pki
 
 OPENSSL = shutil.which('openssl')
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
@@ -158,8 +158,8 @@ def test_openssl_agrees_leaf_plus_intermediate_against_root_only(tmp_path):
     # An intermediate alone in the CA file: OpenSSL refuses (no partial chains) - hence the bundle warning.
     partial = run('-CAfile', str(tmp_path / 'inter.pem'), str(tmp_path / 'leaf.pem'))
     assert partial.returncode != 0
-    assert pki.bundle_warnings([inter]) and pki.bundle_warnings([root]) == [] \
-        and pki.bundle_warnings([root, inter]) == []
+    assert bundles.bundle_warnings([inter]) and bundles.bundle_warnings([root]) == [] \
+        and bundles.bundle_warnings([root, inter]) == []
 
 
 def test_vault_files_are_refused_with_a_clear_message():
@@ -176,16 +176,16 @@ def test_pkcs12_round_trip_and_differences():
     root, root_key = _root()
     inter, inter_key = _intermediate(root, root_key)
     leaf, leaf_key = _leaf(inter, inter_key, cn='app', usage='client')
-    data = pki.build_pkcs12('app', leaf_key, leaf, [inter, root], 'p12-secret')
-    assert pki.pkcs12_differences(data, 'p12-secret', leaf_key, leaf, [inter, root]) == []
-    assert pki.pkcs12_differences(data, 'wrong', leaf_key, leaf, [inter, root]) == \
+    data = bundles.build_pkcs12('app', leaf_key, leaf, [inter, root], 'p12-secret')
+    assert bundles.pkcs12_differences(data, 'p12-secret', leaf_key, leaf, [inter, root]) == []
+    assert bundles.pkcs12_differences(data, 'wrong', leaf_key, leaf, [inter, root]) == \
         ['PKCS#12 file: unreadable with the given passphrase']
     other, other_key = _leaf(inter, inter_key, cn='app', usage='client')
-    assert pki.pkcs12_differences(data, 'p12-secret', other_key, other, [inter, root]) == \
+    assert bundles.pkcs12_differences(data, 'p12-secret', other_key, other, [inter, root]) == \
         ['key differs', 'certificate differs']
-    assert pki.pkcs12_differences(data, 'p12-secret', leaf_key, leaf, [root]) == ['CA certificates differ']
+    assert bundles.pkcs12_differences(data, 'p12-secret', leaf_key, leaf, [root]) == ['CA certificates differ']
     with pytest.raises(pki.PKIError, match='non-empty passphrase'):
-        pki.build_pkcs12('app', leaf_key, leaf, [], '')
+        bundles.build_pkcs12('app', leaf_key, leaf, [], '')
 
 
 @settings(max_examples=25, deadline=None)
