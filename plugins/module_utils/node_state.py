@@ -228,6 +228,7 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     openssl = which('openssl')
     missing = {'ok': False, 'bits': 0, 'error': 'openssl not found on the node'}
     if params.get('dhparams_path'):
+        result['dhparams']['file'] = path_entry(params['dhparams_path'])
         result['dhparams']['current'] = dhparams_check(*run(
             [openssl, 'dhparam', '-in', params['dhparams_path'], '-check', '-text', '-noout'])) if openssl else missing
     if params.get('dhparams_wanted'):

@@ -132,7 +132,9 @@ datadir_files:
   returned: always
   type: dict
 dhparams:
-  description: C(current) (O(dhparams_path)) and C(wanted) (O(dhparams_wanted)), each C({ok, bits, error}), when asked for.
+  description:
+    - C(current) (O(dhparams_path)) and C(wanted) (O(dhparams_wanted)), each C({ok, bits, error}), when asked for; C(file) - whether
+      O(dhparams_path) exists, its C(owner), C(group) and C(mode).
   returned: always
   type: dict
   sample: {current: {ok: true, bits: 2048, error: ""}}
