@@ -299,3 +299,39 @@ def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None],
     started = [u['started'] for u in result['units'].values() if u['started'] is not None]
     result['started'] = min(started) if started else ''
     return result
+
+
+# The lines that name a cause in a service's journal, by default (a caller passes its own first):
+# logged errors first (MariaDB/MySQL "[ERROR]", Galera/garbd "ERROR", TLS failures), then lines
+# that say something failed, then softer words (a refused or aborted connection).
+LOG_CAUSE_PATTERNS = (r'\[ERROR\]|\bERROR\b|(?i:\bfatal\b|ssl error|verify failed|permission denied|access denied)',
+                      r'(?i)fail', r'(?i)\berror\b|refus|abort|denied|unable')
+
+
+def log_excerpt(lines: list[str], patterns: t.Sequence[str] = LOG_CAUSE_PATTERNS) -> str:
+    """The line of a failed start that names its cause: the first line matching the first pattern
+    that matches any (the cause comes before what it breaks), else the last line."""
+    for pattern in patterns:
+        matcher = re.compile(pattern)
+        for line in lines:
+            if matcher.search(line):
+                return line
+    return lines[-1] if lines else '(empty journal)'
+
+
+def read_service_log(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:
+    """The journal of some units (since an epoch second, else the last lines) and its cause line."""
+    journalctl = which('journalctl')
+    if not journalctl:
+        return {'lines': [], 'excerpt': '(no journalctl on the host)'}
+    argv = [journalctl, '--no-pager', '-o', 'cat']
+    for unit in params.get('units') or []:
+        argv += ['-u', unit]
+    if params.get('since') not in (None, ''):
+        argv += ['--since', f"@{int(params['since'])}"]
+    else:
+        argv += ['-n', str(int(params.get('lines') or 40))]
+    rc, out, err = run(argv)
+    lines = out.splitlines() if rc == 0 else [f'journalctl failed: {(err or out).strip()[:200]}']
+    patterns = list(params.get('patterns') or []) + list(LOG_CAUSE_PATTERNS)
+    return {'lines': lines, 'excerpt': log_excerpt(lines, patterns)}

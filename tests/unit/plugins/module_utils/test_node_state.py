@@ -215,3 +215,29 @@ def test_read_host_paths_contents_units(tmp_path):
         node_state.read_host(run, {'contents': [str(key)]}, {}.get)
     with pytest.raises(ValueError, match='cannot be read'):
         node_state.read_host(run, {'contents': [str(tmp_path / 'none')]}, {}.get)
+
+
+def test_log_excerpt_picks_the_cause_line():
+    lines = ['[Note] WSREP: starting', '[ERROR] SSL error: Unable to get private key', '[ERROR] Aborting',
+             'mariadb.service: Failed with result exit-code.']
+    # The caller's pattern first: the line that names the cause, not the ones after it.
+    assert node_state.log_excerpt(lines, ['SSL error', '(?i)failed']) == '[ERROR] SSL error: Unable to get private key'
+    assert node_state.log_excerpt(lines) == '[ERROR] SSL error: Unable to get private key'
+    assert node_state.log_excerpt(['started', 'stopped']) == 'stopped'
+    # A refused or aborted client connection is no cause when an error was logged.
+    assert node_state.log_excerpt(['[Warning] Aborted connection 12', 'WSREP: ERROR: SSL handshake']) == 'WSREP: ERROR: SSL handshake'
+    assert node_state.log_excerpt([]) == '(empty journal)'
+
+
+def test_read_service_log_since_and_units():
+    seen = []
+
+    def run(argv, data=None):
+        seen.append(argv)
+        return 0, 'a\nwsrep: certificate verify failed\nb\n', ''
+
+    result = node_state.read_service_log(run, {'units': ['mariadb'], 'since': 1796547600}, {'journalctl': '/bin/journalctl'}.get)
+    assert seen[0] == ['/bin/journalctl', '--no-pager', '-o', 'cat', '-u', 'mariadb', '--since', '@1796547600']
+    assert result == {'lines': ['a', 'wsrep: certificate verify failed', 'b'], 'excerpt': 'wsrep: certificate verify failed'}
+    node_state.read_service_log(run, {'units': [], 'lines': 5}, {'journalctl': '/bin/journalctl'}.get)
+    assert seen[1][-2:] == ['-n', '5']

@@ -1,0 +1,99 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: service_log
+short_description: Read a service's journal and the line that names why it failed
+description:
+  - Reads the systemd journal of O(units) since O(since) (else its last O(lines) lines) and returns the lines and
+    RV(excerpt), the line that names the cause - the first line matching the first of O(patterns) (then the
+    collection's own error patterns) that matches any, else the last line.
+  - Every failure report of the collection's roles and playbooks (a failed restart, join, bootstrap, CA rotation step
+    or garbd start) quotes this excerpt, so they pick the cause line alike.
+  - Changes nothing.
+version_added: 0.2.0
+author:
+  - dbtls.transport maintainers (@dbtls)
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is nothing to show.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on systemd hosts.
+options:
+  units:
+    description: systemd units whose journal is read (all of them together, in time order); empty - the whole journal.
+    type: list
+    elements: str
+    default: []
+  since:
+    description: Epoch second from which the journal is read (for example the host's clock before a change).
+    type: int
+  lines:
+    description: Without O(since), how many of the last lines are read.
+    type: int
+    default: 40
+  patterns:
+    description: Regular expressions of a cause line, tried in order before the collection's own.
+    type: list
+    elements: str
+    default: []
+'''
+
+EXAMPLES = r'''
+- name: Read the journal of the failed restart
+  dbtls.transport.service_log:
+    units: [mariadb]
+    since: "{{ clock_before_change }}"
+  register: log
+
+- name: Report it
+  ansible.builtin.fail:
+    msg: "the restart failed. Log: {{ log.excerpt }}"
+'''
+
+RETURN = r'''
+lines:
+  description: The journal lines read (message text only).
+  returned: always
+  type: list
+  elements: str
+excerpt:
+  description: The line that names the cause; the last line when none matches; C((empty journal)) without lines.
+  returned: always
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import node_state  # noqa: E402
+
+ARGUMENT_SPEC = {
+    'units': {'type': 'list', 'elements': 'str', 'default': []},
+    'since': {'type': 'int'},
+    'lines': {'type': 'int', 'default': 40},
+    'patterns': {'type': 'list', 'elements': 'str', 'default': []},
+}
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+
+    def run(argv, data=None):
+        return module.run_command(argv, data=data, environ_update={'LC_ALL': 'C'})
+
+    module.exit_json(changed=False, **node_state.read_service_log(run, module.params, module.get_bin_path))
+
+
+if __name__ == '__main__':
+    main()
