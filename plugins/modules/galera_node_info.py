@@ -23,17 +23,8 @@ author:
   - dbtls.transport maintainers (@dbtls)
 requirements:
   - PyMySQL on the node for the server's status (without it, or without the socket, C(sql.queried) is false)
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on systemd hosts.
+extends_documentation_fragment:
+  - dbtls.transport.node_info
 options:
   service:
     description: systemd unit of the server (C(mariadb), C(mysql)).

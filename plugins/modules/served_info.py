@@ -22,17 +22,8 @@ author:
   - dbtls.transport maintainers (@dbtls)
 requirements:
   - openssl and systemd on the host
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on systemd hosts.
+extends_documentation_fragment:
+  - dbtls.transport.node_info
 options:
   ports:
     description: Ports on 127.0.0.1 to read - C(port), optional C(starttls) (for example C(mysql)) and C(client_cert) (true - show O(client_cert)).

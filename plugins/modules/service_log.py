@@ -20,17 +20,8 @@ description:
 version_added: 0.2.0
 author:
   - dbtls.transport maintainers (@dbtls)
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to show.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on systemd hosts.
+extends_documentation_fragment:
+  - dbtls.transport.node_info
 options:
   units:
     description: systemd units whose journal is read (all of them together, in time order); empty - the whole journal.
