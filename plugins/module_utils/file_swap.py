@@ -77,6 +77,7 @@ def swap(params: dict, check_mode: bool) -> dict:
     specs: list[files.FileSpec] = []
     backups: list[files.FileSpec] = []
     markers: list[str] = []
+    stale: list[str] = []
     changed_files: list[str] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
@@ -98,6 +99,7 @@ def swap(params: dict, check_mode: bool) -> dict:
         changed_files.append(dest)
         specs.append(files.FileSpec(dest, content, mode, owner, group))
         backup, marker = _backup_names(backup_dir, index, dest)
+        stale += [backup, marker]
         if existing is None:
             markers.append(marker)
         else:
@@ -110,8 +112,7 @@ def swap(params: dict, check_mode: bool) -> dict:
     if check_mode or not changed_files:
         return result
     files.ensure_folder(backup_dir, 0o700, 'root', 'root')
-    stale = [path for spec in backups for path in _backup_names_of(spec.path)] + markers
-    # The backups (and markers) of this swap replace those of an earlier attempt for the same files.
+    # The backup or marker of each file this swap changes replaces what an earlier attempt left for it.
     files.remove_files([path for path in stale if os.path.lexists(path)])
     if backups:
         files.write_files(backups)
@@ -120,9 +121,6 @@ def swap(params: dict, check_mode: bool) -> dict:
     files.write_files(specs)
     return result
 
-
-def _backup_names_of(backup_path: str) -> list[str]:
-    return [backup_path, backup_path + '.absent']
 
 
 def restore(params: dict, check_mode: bool) -> dict:

@@ -95,3 +95,14 @@ def test_bad_input(tmp_path, item, message):
     with pytest.raises(Exception, match=message):
         file_swap.run({'files': [item], 'backup_dir': str(tmp_path / 'b')}, False)
     assert not (tmp_path / 'b').exists()
+
+
+def test_a_file_removed_since_an_earlier_swap_is_removed_again_on_restore(live):
+    backup = str(live / 'backup')
+    one = [items(live)[0]]
+    file_swap.run({'files': one, 'backup_dir': backup}, False)        # backs up the old bundle
+    os.unlink(live / 'live' / 'ca-bundle.pem')                         # the file is gone before the next swap
+    file_swap.run({'files': one, 'backup_dir': backup}, False)        # so this swap records it as absent
+    assert not (live / 'backup' / '0-ca-bundle.pem').exists()
+    file_swap.run({'state': 'restored', 'files': one, 'backup_dir': backup}, False)
+    assert not (live / 'live' / 'ca-bundle.pem').exists()
