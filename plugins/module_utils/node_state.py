@@ -32,6 +32,14 @@ _PROVIDER_OPTIONS = re.compile(r'^--wsrep[-_]provider[-_]options=')
 Runner = t.Callable[..., t.Tuple[int, str, str]]
 
 
+def command_runner(module: t.Any) -> Runner:
+    """run(argv, data=None) -> (rc, stdout, stderr) through an AnsibleModule's run_command, with
+    LC_ALL=C: the tools' output is parsed, so it must not be translated."""
+    def run(argv: list, data: str | None = None) -> t.Tuple[int, str, str]:
+        return module.run_command(argv, data=data, environ_update={'LC_ALL': 'C'})
+    return run
+
+
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 

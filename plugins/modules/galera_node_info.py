@@ -191,8 +191,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
 
-    def run(argv, data=None):
-        return module.run_command(argv, data=data, binary_data=False, environ_update={'LC_ALL': 'C'})
+    run = node_state.command_runner(module)
 
     def which(name):
         return module.get_bin_path(name)

@@ -80,8 +80,7 @@ ARGUMENT_SPEC = {
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
-    def run(argv, data=None):
-        return module.run_command(argv, data=data, environ_update={'LC_ALL': 'C'})
+    run = node_state.command_runner(module)
 
     module.exit_json(changed=False, **node_state.read_service_log(run, module.params, module.get_bin_path))
 
