@@ -122,7 +122,6 @@ def swap(params: dict, check_mode: bool) -> dict:
     return result
 
 
-
 def restore(params: dict, check_mode: bool) -> dict:
     """Put each backup back (owner, group, mode, label as backed up); remove files that did not exist."""
     backup_dir = params['backup_dir']
