@@ -119,10 +119,16 @@ REFUSE = {
                                              'galera_tls_datadir_certificates': 'adopt',
                                              'galera_tls_datadir': '@TMP@/empty-datadir'},
                                             'preflight', 'would look for @TMP@/empty-datadir/server-cert.pem'),
+    # The option files could not be read (galera_node_info's answer): nothing is merged onto an empty value.
+    'option_files_unreadable': ({'__galera_tls_node_info': {'option_files': {
+        'error': 'my_print_defaults --mysqld failed: Found option without preceding group', 'provider_options': '',
+        'keyring': []}}}, 'provider_options', 'Found option without preceding group). Nothing was written'),
 }
 # name -> (vars, task file); each must pass.
 ACCEPT = {
     'defaults': ({}, 'preflight_input'),
+    'option_files_read': ({'__galera_tls_node_info': {'option_files': {'error': '', 'provider_options': 'gcache.size=1G',
+                                                                       'keyring': []}}}, 'provider_options'),
     'rsync_when_allowed': ({'galera_tls_sst_method': 'rsync', 'galera_tls_sst_encryption_required': False},
                            'preflight_input'),
     'pxc_automatic_datadir': ({'galera_tls_flavor': 'pxc', 'galera_tls_ca_path': '', 'galera_tls_cert_path': '',
@@ -214,10 +220,17 @@ def _render_play(tmp, name, over, current):
 def _check_play(tmp, name, over, task_file, hosts='localhost'):
     out = tmp / name
     out.mkdir()
+    # A node's read stands in for galera_node_info's as include vars: they take precedence over the
+    # answer an earlier play registered on the same host.
+    read = {k: v for k, v in over.items() if k == '__galera_tls_node_info'}
+    over = {k: v for k, v in over.items() if k not in read}
+    include = {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / ('%s.yml' % task_file))}
+    if read:
+        include['vars'] = read
     return {'name': 'Check %s' % name, 'hosts': hosts, 'gather_facts': False,
             'vars_files': _vars_files(tmp, name, over),
             'tasks': [{'block': [
-                {'ansible.builtin.include_tasks': str(ROLE / 'tasks' / ('%s.yml' % task_file))},
+                include,
                 {'ansible.builtin.copy': {'dest': '%s/accepted' % out, 'content': 'ok', 'mode': '0644'}}],
                 'rescue': [{'ansible.builtin.copy': {'dest': '%s/refused' % out, 'mode': '0644',
                                                      'content': '{{ ansible_failed_result.msg }}'}}]}]}
