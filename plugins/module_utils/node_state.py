@@ -112,19 +112,6 @@ def socat_openssl(rc: int, stdout: str) -> bool:
     return rc == 0 and 'WITH_OPENSSL 1' in (stdout or '')
 
 
-def file_entry(path: str) -> dict:
-    """exists, regular, link target and content digest of a file, without following a link."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return {'path': path, 'exists': False, 'regular': False, 'link': False, 'link_target': '', 'checksum': ''}
-    is_link = stat.S_ISLNK(info.st_mode)
-    regular = stat.S_ISREG(info.st_mode)
-    return {'path': path, 'exists': True, 'regular': regular, 'link': is_link,
-            'link_target': os.readlink(path) if is_link else '',
-            'checksum': (sha256_file(path) or '') if regular else ''}
-
-
 def is_socket(path: str) -> bool:
     try:
         return stat.S_ISSOCK(os.stat(path).st_mode)
@@ -132,16 +119,22 @@ def is_socket(path: str) -> bool:
         return False
 
 
+def unit_properties(run: Runner, systemctl: str | None, unit: str, names: t.Sequence[str]) -> tuple[dict, str]:
+    """({property: value}, error) of a systemd unit, from one `systemctl show`; empty values and
+    the reason where systemd does not answer."""
+    if not systemctl or not unit:
+        return {}, 'systemctl not found' if not systemctl else ''
+    rc, out, err = run([systemctl, 'show', unit, '--property=' + ','.join(names)])
+    values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    return values, '' if rc == 0 else (err or out).strip()[:200]
+
+
 def service_state(run: Runner, systemctl: str | None, unit: str) -> dict:
     """ActiveState, SubState and UnitFileState (enabled, disabled, ...) of a systemd unit (empty
     strings where systemd does not answer)."""
-    if not systemctl or not unit:
-        return {'active_state': '', 'sub_state': '', 'unit_file_state': '',
-                'error': 'systemctl not found' if not systemctl else ''}
-    rc, out, err = run([systemctl, 'show', unit, '--property=ActiveState,SubState,UnitFileState'])
-    values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    values, error = unit_properties(run, systemctl, unit, ('ActiveState', 'SubState', 'UnitFileState'))
     return {'active_state': values.get('ActiveState', ''), 'sub_state': values.get('SubState', ''),
-            'unit_file_state': values.get('UnitFileState', ''), 'error': '' if rc == 0 else (err or out).strip()[:200]}
+            'unit_file_state': values.get('UnitFileState', ''), 'error': error}
 
 
 def _name(lookup: t.Callable[[int], t.Any], number: int) -> str:
@@ -151,19 +144,27 @@ def _name(lookup: t.Callable[[int], t.Any], number: int) -> str:
         return str(number)
 
 
-def path_entry(path: str) -> dict:
-    """exists, type, owner, group, mode, permission bits and change time of a path (following
-    links, as a service opening it does)."""
+def path_entry(path: str, follow: bool = True, checksum: bool = False) -> dict:
+    """exists, type, link target, owner, group, mode, permission bits and change time of a path,
+    following links (as a service opening it does) unless ``follow`` is false; with ``checksum``
+    the SHA-256 of a regular file's content."""
     try:
-        info = os.stat(path)
-    except OSError:
-        return {'path': path, 'exists': False, 'regular': False, 'directory': False, 'owner': '', 'group': '',
-                'mode': '', 'world_readable': False, 'executable': False, 'mtime': None}
+        info = os.stat(path) if follow else os.lstat(path)
+    except OSError as exc:
+        # A followed path that cannot be reached counts as missing, as for the service opening it;
+        # an unreadable entry that is not followed is an error.
+        if not follow and not isinstance(exc, FileNotFoundError):
+            raise
+        return {'path': path, 'exists': False, 'regular': False, 'directory': False, 'link': False, 'link_target': '',
+                'owner': '', 'group': '', 'mode': '', 'world_readable': False, 'executable': False, 'mtime': None,
+                'checksum': ''}
     mode = stat.S_IMODE(info.st_mode)
-    return {'path': path, 'exists': True, 'regular': stat.S_ISREG(info.st_mode), 'directory': stat.S_ISDIR(info.st_mode),
+    regular, link = stat.S_ISREG(info.st_mode), stat.S_ISLNK(info.st_mode)
+    return {'path': path, 'exists': True, 'regular': regular, 'directory': stat.S_ISDIR(info.st_mode),
+            'link': link, 'link_target': os.readlink(path) if link else '',
             'owner': _name(pwd.getpwuid, info.st_uid), 'group': _name(grp.getgrgid, info.st_gid),
             'mode': f'{mode:04o}', 'world_readable': bool(mode & stat.S_IROTH), 'executable': bool(mode & stat.S_IXUSR),
-            'mtime': info.st_mtime}
+            'mtime': info.st_mtime, 'checksum': (sha256_file(path) or '') if checksum and regular else ''}
 
 
 _PRIVATE_KEY = re.compile(r'-----BEGIN [A-Z ]*PRIVATE KEY-----')
@@ -229,7 +230,7 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
                 options, params.get('keyring_key_file_options') or [], params.get('keyring_config_files') or [])
 
     datadir = params.get('datadir') or ''
-    result['datadir_files'] = {role: file_entry(os.path.join(datadir, name))
+    result['datadir_files'] = {role: path_entry(os.path.join(datadir, name), follow=False, checksum=True)
                                for role, name in (params.get('datadir_files') or {}).items()} if datadir else {}
 
     result['dhparams'] = {}
@@ -293,16 +294,12 @@ def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None],
             entry['error'] = ' | '.join((err or out or f'rc {rc}').strip().splitlines()[-3:])
         result['ports'].append(entry)
     for unit in params.get('units') or []:
-        state = {'main_pid': 0, 'active_state': '', 'started': None}
-        if systemctl:
-            _rc, out, _err = run([systemctl, 'show', unit, '--property=MainPID,ActiveState,ExecMainStartTimestamp'])
-            values = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
-            state['main_pid'] = int(values.get('MainPID') or 0)
-            state['active_state'] = values.get('ActiveState', '')
-            stamp = values.get('ExecMainStartTimestamp', '').strip()
-            if state['main_pid'] > 0 and stamp and date:
-                rc, out, _err = run([date, '-d', stamp, '+%s'])
-                state['started'] = int(out.strip()) if rc == 0 and out.strip().isdigit() else None
+        values, _error = unit_properties(run, systemctl, unit, ('MainPID', 'ActiveState', 'ExecMainStartTimestamp'))
+        state = {'main_pid': int(values.get('MainPID') or 0), 'active_state': values.get('ActiveState', ''), 'started': None}
+        stamp = values.get('ExecMainStartTimestamp', '').strip()
+        if state['main_pid'] > 0 and stamp and date:
+            rc, out, _err = run([date, '-d', stamp, '+%s'])
+            state['started'] = int(out.strip()) if rc == 0 and out.strip().isdigit() else None
         result['units'][unit] = state
     started = [u['started'] for u in result['units'].values() if u['started'] is not None]
     result['started'] = min(started) if started else ''

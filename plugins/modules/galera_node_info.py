@@ -118,8 +118,9 @@ option_files:
   type: dict
 datadir_files:
   description:
-    - For each role in O(datadir_files) - C(path), C(exists), C(regular), C(link), C(link_target), C(checksum) (SHA-256 of a
-      regular file).
+    - For each role in O(datadir_files), described without following a link - C(path), C(exists), C(regular), C(link),
+      C(link_target), C(checksum) (SHA-256 of a regular file), and the same C(owner), C(group), C(mode) and C(mtime) as
+      P(dbtls.transport.host_info#module) returns.
   returned: always
   type: dict
 dhparams:

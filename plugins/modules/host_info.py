@@ -59,7 +59,8 @@ RETURN = r'''
 paths:
   description:
     - For each path - C(exists), C(regular), C(directory), C(owner), C(group), C(mode) (octal text), C(world_readable),
-      C(executable) (by its owner), C(mtime) (epoch seconds, null when missing).
+      C(executable) (by its owner), C(mtime) (epoch seconds, null when missing); C(link), C(link_target) and C(checksum)
+      are false or empty here (links are followed, contents not digested).
   returned: always
   type: dict
   sample: {/etc/dbtls/tls/peer.key: {exists: true, regular: true, directory: false, owner: root, group: vitess, mode: "0640",

@@ -62,17 +62,17 @@ def test_dhparams_checked_by_real_openssl(tmp_path):
     assert not verdict['ok'] and verdict['error']
 
 
-def test_file_entry_does_not_follow_links(tmp_path):
+def test_path_entry_without_following_links(tmp_path):
     target = tmp_path / 'peer.crt'
     target.write_text('pem')
     link = tmp_path / 'server-cert.pem'
     link.symlink_to(target)
-    entry = node_state.file_entry(str(link))
+    entry = node_state.path_entry(str(link), follow=False, checksum=True)
     assert entry['exists'] and entry['link'] and not entry['regular'] and entry['link_target'] == str(target)
     assert entry['checksum'] == ''
-    regular = node_state.file_entry(str(target))
+    regular = node_state.path_entry(str(target), follow=False, checksum=True)
     assert regular['regular'] and regular['checksum'] == hashlib.sha256(b'pem').hexdigest()
-    assert node_state.file_entry(str(tmp_path / 'none'))['exists'] is False
+    assert node_state.path_entry(str(tmp_path / 'none'), follow=False)['exists'] is False
 
 
 def test_read_node_one_pass(tmp_path):
