@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-import stat
 import tempfile
 import typing as t
 
@@ -85,15 +84,12 @@ def ensure(params: dict, check_mode: bool, run: Runner) -> dict:
         if mode is None:
             raise ConfigFilesError(f'{dest}: mode is required (for example "0644")')
         owner, group = item.get('owner'), item.get('group')
-        uid = files.resolve_owner(owner, f'{dest}: owner')
-        gid = files.resolve_group(group, f'{dest}: group')
+        # Unknown users and groups are refused naming the file, before anything is compared.
+        files.resolve_owner(owner, f'{dest}: owner')
+        files.resolve_group(group, f'{dest}: group')
         current = files.read_file(dest)
         content_changed = current != content
-        attributes_changed = False
-        if not content_changed:
-            info = os.stat(dest)
-            attributes_changed = (stat.S_IMODE(info.st_mode) != mode or (uid != -1 and info.st_uid != uid)
-                                  or (gid != -1 and info.st_gid != gid))
+        attributes_changed = not content_changed and bool(files.attribute_changes(dest, mode, owner, group))
         results[dest] = {'changed': content_changed or attributes_changed, 'content_changed': content_changed}
         if content_changed and item.get('validate'):
             to_validate.append((item['validate'], content, dest))

@@ -90,10 +90,11 @@ def swap(params: dict, check_mode: bool) -> dict:
             raise FileSwapError(f'{dest}: exists and is not a regular file; nothing was changed')
         mode = _mode(item, dest, src_mode, existing)
         owner, group = item.get('owner'), item.get('group')
-        uid, gid = files.resolve_owner(owner, f'{dest}: owner'), files.resolve_group(group, f'{dest}: group')
+        # Unknown users and groups are refused naming the file, before anything is compared.
+        files.resolve_owner(owner, f'{dest}: owner')
+        files.resolve_group(group, f'{dest}: group')
         current = files.read_file(dest) if existing is not None else None
-        differs = (current != content or (mode is not None and stat.S_IMODE(existing.st_mode) != mode)
-                   or (uid != -1 and existing.st_uid != uid) or (gid != -1 and existing.st_gid != gid))
+        differs = current != content or bool(files.attribute_changes(dest, mode, owner, group))
         if not differs:
             continue
         changed_files.append(dest)
