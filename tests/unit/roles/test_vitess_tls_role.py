@@ -55,8 +55,9 @@ REFUSALS = {
     'callerid_extra_flag': ({'vitess_tls_extra_flags': {'vtgate': {'grpc_use_effective_callerid': True}}}, 'validate'),
     'managed_extra_flag': ({'vitess_tls_extra_flags': {'vttablet': {'db-ssl-mode': 'disabled'}}}, 'validate'),
     'missing_tablet_uid': ({'vitess_tls_vttablet_uid': None}, 'validate'),
-    # tls.yml decides from host_info.yml's read of the host (host_info, a real module run here).
-    'missing_cert': ({'vitess_tls_cert_path': '@TMP@/absent/peer.crt'}, ['host_info', 'tls']),
+    # tls.yml decides from host_info.yml's read of the host (host_info, a real module run here);
+    # validate.yml comes first, as in main.yml: it resolves the flags these files read.
+    'missing_cert': ({'vitess_tls_cert_path': '@TMP@/absent/peer.crt'}, ['validate', 'host_info', 'tls']),
     'unnamed_cert': ({'vitess_tls_cert_path': ''}, 'validate'),
 }
 # name -> extra vars; each must pass.
