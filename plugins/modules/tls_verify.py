@@ -188,52 +188,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
-
-
-def check(params: dict, now=None) -> dict:
-    """Read the files and run pki.verify(); unreadable input becomes a finding too."""
-    findings = []
-    if params.get('cert_path'):
-        cert_source = params['cert_path']
-        data = files.read_file(cert_source)
-        if data is None:
-            return {'valid': False, 'findings': [f'{cert_source}: no such file'], 'chain': []}
-    else:
-        cert_source = 'certificate'
-        data = params['certificate']
-    certs = pki.load_certificates(data, cert_source)
-
-    key = None
-    key_source = params.get('key_path')
-    if key_source:
-        key_data = files.read_file(key_source)
-        if key_data is None:
-            findings.append(f'{key_source}: no such file')
-        else:
-            try:
-                key = pki.load_private_key(key_data, key_source)
-            except pki.PKIError as exc:
-                findings.append(str(exc))
-
-    ca_certs = None
-    ca_source = params.get('ca_path')
-    if ca_source:
-        ca_data = files.read_file(ca_source)
-        if ca_data is None:
-            findings.append(f'{ca_source}: no such file')
-        else:
-            try:
-                ca_certs = pki.load_certificates(ca_data, ca_source)
-            except pki.PKIError as exc:
-                findings.append(str(exc))
-
-    facts, chain, more = pki.verify(
-        certs, ca_certs, key=key, required_sans=params.get('required_sans') or [],
-        required_usage=params.get('required_usage'), min_days_left=params.get('min_days_left') or 0,
-        check_cn_differs=params.get('check_cn_differs', True), now=now,
-        cert_source=cert_source, ca_source=ca_source or 'ca_path', key_source=key_source or 'key')
-    findings.extend(more)
-    return {'valid': not findings, 'findings': findings, 'certificate': facts, 'chain': chain}
+from ansible_collections.dbtls.transport.plugins.module_utils.cert_check import check_files
 
 
 def main():
@@ -259,7 +214,7 @@ def main():
             module.fail_json(msg=pki.CRYPTOGRAPHY_IMPORT_ERROR)
         module.fail_json(msg=missing_required_lib(pki.CRYPTOGRAPHY_REQUIREMENT), exception=pki.CRYPTOGRAPHY_IMPORT_ERROR)
     try:
-        result = check(module.params)
+        result = check_files(module.params)
     except (pki.PKIError, files.FilesError) as exc:
         module.fail_json(msg=str(exc), valid=False, findings=[str(exc)])
     except Exception as exc:  # pylint: disable=broad-except

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, dbtls.transport maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A certificate on a host checked against its key, its CA file, names, usage and days left.
+
+Shared by tls_verify (one certificate) and galera_node_info (the certificates a Galera node uses,
+in the same run that reads the node). Pure logic over pki.py: no Ansible imports.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
+
+def check_files(params: dict, now=None) -> dict:
+    """Read the files and run pki.verify(); unreadable input becomes a finding too."""
+    findings = []
+    if params.get('cert_path'):
+        cert_source = params['cert_path']
+        data = files.read_file(cert_source)
+        if data is None:
+            return {'valid': False, 'findings': [f'{cert_source}: no such file'], 'chain': []}
+    else:
+        cert_source = 'certificate'
+        data = params['certificate']
+    certs = pki.load_certificates(data, cert_source)
+
+    key = None
+    key_source = params.get('key_path')
+    if key_source:
+        key_data = files.read_file(key_source)
+        if key_data is None:
+            findings.append(f'{key_source}: no such file')
+        else:
+            try:
+                key = pki.load_private_key(key_data, key_source)
+            except pki.PKIError as exc:
+                findings.append(str(exc))
+
+    ca_certs = None
+    ca_source = params.get('ca_path')
+    if ca_source:
+        ca_data = files.read_file(ca_source)
+        if ca_data is None:
+            findings.append(f'{ca_source}: no such file')
+        else:
+            try:
+                ca_certs = pki.load_certificates(ca_data, ca_source)
+            except pki.PKIError as exc:
+                findings.append(str(exc))
+
+    facts, chain, more = pki.verify(
+        certs, ca_certs, key=key, required_sans=params.get('required_sans') or [],
+        required_usage=params.get('required_usage'), min_days_left=params.get('min_days_left') or 0,
+        check_cn_differs=params.get('check_cn_differs', True), now=now,
+        cert_source=cert_source, ca_source=ca_source or 'ca_path', key_source=key_source or 'key')
+    findings.extend(more)
+    return {'valid': not findings, 'findings': findings, 'certificate': facts, 'chain': chain}
