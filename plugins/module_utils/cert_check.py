@@ -5,11 +5,14 @@
 
 """A certificate on a host checked against its key, its CA file, names, usage and days left.
 
-Shared by tls_verify (one certificate) and galera_node_info (the certificates a Galera node uses,
-in the same run that reads the node). Pure logic over pki.py: no Ansible imports.
+Shared by tls_verify (one certificate) and the node reads galera_node_info and host_info (the
+certificates a node uses, checked in the run that reads the node). Pure logic over pki.py: no
+Ansible imports.
 """
 
 from __future__ import annotations
+
+import os
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
@@ -59,3 +62,24 @@ def check_files(params: dict, now=None) -> dict:
         cert_source=cert_source, ca_source=ca_source or 'ca_path', key_source=key_source or 'key')
     findings.extend(more)
     return {'valid': not findings, 'findings': findings, 'certificate': facts, 'chain': chain}
+
+
+def check_all(checks: list) -> dict:
+    """``certificates`` (each check's result by name; a file that cannot be read or parsed is a
+    finding) and ``tls_files`` (whether each file named exists, links followed). ValueError names
+    what is wrong with the input, or the missing cryptography library."""
+    if not pki.HAS_CRYPTOGRAPHY:
+        raise ValueError('certificates: ' + (pki.CRYPTOGRAPHY_IMPORT_ERROR if pki.CRYPTOGRAPHY_TOO_OLD
+                                             else f'checking certificates needs the Python library {pki.CRYPTOGRAPHY_REQUIREMENT} on the host'))
+    names = [check['name'] for check in checks]
+    if len(set(names)) != len(names):
+        raise ValueError(f'certificates: each name must be given once, got {", ".join(names)}')
+    tls_files = {path: os.path.exists(path) for check in checks
+                 for path in (check['cert_path'], check.get('key_path'), check.get('ca_path')) if path}
+    results = {}
+    for check in checks:
+        try:
+            results[check['name']] = check_files(check)
+        except (pki.PKIError, files.FilesError, OSError) as exc:
+            results[check['name']] = {'valid': False, 'findings': [str(exc)], 'certificate': {}, 'chain': []}
+    return {'certificates': results, 'tls_files': tls_files}

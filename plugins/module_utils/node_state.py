@@ -32,6 +32,30 @@ _PROVIDER_OPTIONS = re.compile(r'^--wsrep[-_]provider[-_]options=')
 Runner = t.Callable[..., t.Tuple[int, str, str]]
 
 
+# The node reads' ``certificates`` option (doc fragment dbtls.transport.certificate_checks): the
+# certificates a node uses, checked in the run that reads the node (check_certificates()).
+CERTIFICATES_OPTION = {'type': 'list', 'elements': 'dict', 'default': [], 'options': {
+    'name': {'type': 'str', 'required': True},
+    'cert_path': {'type': 'path', 'required': True},
+    'key_path': {'type': 'path', 'no_log': False},
+    'ca_path': {'type': 'path'},
+    'required_sans': {'type': 'list', 'elements': 'str', 'default': []},
+    'required_usage': {'type': 'str', 'choices': ['server', 'client', 'peer']},
+    'min_days_left': {'type': 'int', 'default': 0},
+    'check_cn_differs': {'type': 'bool', 'default': True},
+}}
+
+
+def check_certificates(checks: list) -> dict:
+    """``certificates`` and ``tls_files`` for the ``certificates`` option (cert_check.check_all());
+    the certificate code, and cryptography, are loaded only when there is something to check.
+    Raises ValueError for bad input or a missing cryptography library."""
+    if not checks:
+        return {'certificates': {}, 'tls_files': {}}
+    from ansible_collections.dbtls.transport.plugins.module_utils import cert_check  # pylint: disable=import-outside-toplevel
+    return cert_check.check_all(checks)
+
+
 def command_runner(module: t.Any) -> Runner:
     """run(argv, data=None) -> (rc, stdout, stderr) through an AnsibleModule's run_command, with
     LC_ALL=C: the tools' output is parsed, so it must not be translated."""

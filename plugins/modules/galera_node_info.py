@@ -24,9 +24,9 @@ author:
   - dbtls.transport maintainers (@dbtls)
 requirements:
   - PyMySQL on the node for the server's status (without it, or without the socket, C(sql.queried) is false)
-  - cryptography >= 3.3 on the node, for O(certificates) only
 extends_documentation_fragment:
   - dbtls.transport.node_info
+  - dbtls.transport.certificate_checks
 options:
   service:
     description: systemd unit of the server (C(mariadb), C(mysql)).
@@ -70,47 +70,6 @@ options:
     description: Whether to read socat's build options (C(socat -V)).
     type: bool
     default: false
-  certificates:
-    description:
-      - Certificates to check, each as M(dbtls.transport.tls_verify) checks one with C(fail_on_findings=false) -
-        against its key and CA file, the names and usage it must carry and the days it must have left.
-      - A missing file is a finding (see RV(tls_files) for which exist).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description: The name the result is returned under in RV(certificates).
-        type: str
-        required: true
-      cert_path:
-        description: The certificate (the leaf first, then any chain).
-        type: path
-        required: true
-      key_path:
-        description: Its private key, checked to match; read on the node, never returned.
-        type: path
-        no_log: false
-      ca_path:
-        description: The CA file the certificate must chain to.
-        type: path
-      required_sans:
-        description: SANs the certificate must carry (C(DNS:name), C(IP:address)).
-        type: list
-        elements: str
-        default: []
-      required_usage:
-        description: Extended key usage it must allow.
-        type: str
-        choices: [server, client, peer]
-      min_days_left:
-        description: Days it must still be valid.
-        type: int
-        default: 0
-      check_cn_differs:
-        description: Whether the leaf's CN must differ from its issuer's.
-        type: bool
-        default: true
 '''
 
 EXAMPLES = r'''
@@ -194,7 +153,7 @@ tls_files:
 import os  # noqa: E402
 import pwd  # noqa: E402
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.dbtls.transport.plugins.module_utils import node_state  # noqa: E402
 
 ARGUMENT_SPEC = {
@@ -210,16 +169,7 @@ ARGUMENT_SPEC = {
     'dhparams_path': {'type': 'path'},
     'dhparams_wanted': {'type': 'str'},
     'check_socat': {'type': 'bool', 'default': False},
-    'certificates': {'type': 'list', 'elements': 'dict', 'default': [], 'options': {
-        'name': {'type': 'str', 'required': True},
-        'cert_path': {'type': 'path', 'required': True},
-        'key_path': {'type': 'path', 'no_log': False},
-        'ca_path': {'type': 'path'},
-        'required_sans': {'type': 'list', 'elements': 'str', 'default': []},
-        'required_usage': {'type': 'str', 'choices': ['server', 'client', 'peer']},
-        'min_days_left': {'type': 'int', 'default': 0},
-        'check_cn_differs': {'type': 'bool', 'default': True},
-    }},
+    'certificates': node_state.CERTIFICATES_OPTION,
 }
 
 
@@ -253,30 +203,6 @@ def server_query(socket_path):
     return query
 
 
-def check_certificates(module, checks):
-    """tls_files and certificates for O(certificates); cryptography is imported only when there are any."""
-    if not checks:
-        return {'certificates': {}, 'tls_files': {}}
-    from ansible_collections.dbtls.transport.plugins.module_utils import files  # pylint: disable=import-outside-toplevel
-    from ansible_collections.dbtls.transport.plugins.module_utils import pki  # pylint: disable=import-outside-toplevel
-    from ansible_collections.dbtls.transport.plugins.module_utils.cert_check import check_files  # pylint: disable=import-outside-toplevel
-    if not pki.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg='certificates: ' + (pki.CRYPTOGRAPHY_IMPORT_ERROR if pki.CRYPTOGRAPHY_TOO_OLD
-                                                 else missing_required_lib(pki.CRYPTOGRAPHY_REQUIREMENT)))
-    names = [check['name'] for check in checks]
-    if len(set(names)) != len(names):
-        module.fail_json(msg=f'certificates: each name must be given once, got {", ".join(names)}')
-    tls_files = {path: os.path.exists(path) for check in checks
-                 for path in (check['cert_path'], check.get('key_path'), check.get('ca_path')) if path}
-    results = {}
-    for check in checks:
-        try:
-            results[check['name']] = check_files(check)
-        except (pki.PKIError, files.FilesError, OSError) as exc:
-            results[check['name']] = {'valid': False, 'findings': [str(exc)], 'certificate': {}, 'chain': []}
-    return {'certificates': results, 'tls_files': tls_files}
-
-
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
@@ -288,7 +214,10 @@ def main():
 
     query = server_query(params['login_unix_socket']) if params['login_unix_socket'] else None
     result = node_state.read_galera_node(run, query, params, which)
-    result.update(check_certificates(module, params['certificates']))
+    try:
+        result.update(node_state.check_certificates(params['certificates']))
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)
 
 

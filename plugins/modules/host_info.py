@@ -13,7 +13,8 @@ short_description: Read paths, certificate files and systemd units of a host in 
 description:
   - Describes each path of O(paths) - whether it exists, its type, owner, group, mode and change time -, returns the
     text of each public file of O(contents) (certificates, CA bundles; a file holding a private key is refused), and the
-    state of each systemd unit of O(units) (C(ActiveState), C(SubState), C(UnitFileState)).
+    state of each systemd unit of O(units) (C(ActiveState), C(SubState), C(UnitFileState)), and with O(certificates)
+    checks the host's certificates as M(dbtls.transport.tls_verify) does, in the same run.
   - The roles decide on the controller from one such read what to create, start or refuse (the vitess_tls role), or where
     a CA rotation stands on a host (the rotate_ca role), instead of one module run per path, file and unit.
   - Changes nothing.
@@ -22,6 +23,7 @@ author:
   - dbtls.transport maintainers (@dbtls)
 extends_documentation_fragment:
   - dbtls.transport.node_info
+  - dbtls.transport.certificate_checks
 options:
   paths:
     description: Paths to describe (links are followed, as a service opening them does).
@@ -74,6 +76,18 @@ units:
   returned: always
   type: dict
   sample: {vtgate.service: {active_state: active, sub_state: running, unit_file_state: enabled, error: ""}}
+certificates:
+  description:
+    - For each entry of O(certificates), by its name - C(valid), C(findings), C(certificate) and C(chain), as
+      M(dbtls.transport.tls_verify) returns them.
+  returned: always
+  type: dict
+  sample: {grpc: {valid: true, findings: [], certificate: {subject: "CN=vt1"}, chain: []}}
+tls_files:
+  description: Whether each certificate, key and CA file named in O(certificates) exists (links followed).
+  returned: always
+  type: dict
+  sample: {/etc/dbtls/tls/peer.crt: true, /etc/dbtls/tls/peer.key: true}
 '''
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
@@ -83,6 +97,7 @@ ARGUMENT_SPEC = {
     'paths': {'type': 'list', 'elements': 'path', 'default': []},
     'contents': {'type': 'list', 'elements': 'path', 'default': []},
     'units': {'type': 'list', 'elements': 'str', 'default': []},
+    'certificates': node_state.CERTIFICATES_OPTION,
 }
 
 
@@ -93,6 +108,7 @@ def main():
 
     try:
         result = node_state.read_host(run, module.params, module.get_bin_path)
+        result.update(node_state.check_certificates(module.params['certificates']))
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)

@@ -2,15 +2,16 @@
 # Copyright (c) 2026, dbtls.transport maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""galera_node_info's certificates option: the node's certificates checked in the run that reads it,
-with real files, keys and CA (no server: the service and socket reads are covered elsewhere)."""
+"""The node reads' certificates option (galera_node_info, host_info): the node's certificates checked
+in the run that reads it, with real files, keys and CA (no server: the service and socket reads are
+covered elsewhere)."""
 
 from __future__ import annotations
 
 import pytest
 
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
-from ansible_collections.dbtls.transport.plugins.modules import galera_node_info
+from ansible_collections.dbtls.transport.plugins.modules import galera_node_info, host_info
 
 from tls_testlib import assert_no_key_material, make_ca, run_main, snapshot
 
@@ -28,14 +29,22 @@ def node(tmp_path):
     return files
 
 
-def _read(capsys, certificates):
+READS = {
     # A unit that does not exist: systemctl answers (or is missing) without touching anything.
-    return run_main(galera_node_info, {'service': 'dbtls-test-absent', 'certificates': certificates}, capsys)
+    'galera_node_info': (galera_node_info, {'service': 'dbtls-test-absent'}),
+    'host_info': (host_info, {}),
+}
 
 
-def test_certificates_checked_in_the_same_run(node, tmp_path, capsys):
+@pytest.fixture(params=sorted(READS))
+def read(request, capsys):
+    module, args = READS[request.param]
+    return lambda certificates: run_main(module, dict(args, certificates=certificates), capsys)
+
+
+def test_certificates_checked_in_the_same_run(node, tmp_path, read):
     state = snapshot(tmp_path)
-    result = _read(capsys, [
+    result = read([
         dict(node['peer'], name='server', required_sans=['DNS:db1', 'DNS:localhost'], required_usage='peer',
              min_days_left=30),
         dict(node['client'], name='client', required_usage='client')])
@@ -51,9 +60,9 @@ def test_certificates_checked_in_the_same_run(node, tmp_path, capsys):
     assert snapshot(tmp_path) == state
 
 
-def test_findings_and_missing_files_are_returned_not_failed(node, tmp_path, capsys):
+def test_findings_and_missing_files_are_returned_not_failed(node, tmp_path, read):
     missing = str(tmp_path / 'absent.crt')
-    result = _read(capsys, [
+    result = read([
         # The client certificate cannot serve, names no db2 and has 100 days, not 365.
         dict(node['client'], name='server', required_sans=['DNS:db2'], required_usage='peer', min_days_left=365),
         dict(node['peer'], name='sst', cert_path=missing)])
@@ -66,13 +75,13 @@ def test_findings_and_missing_files_are_returned_not_failed(node, tmp_path, caps
     assert result['tls_files'][missing] is False
 
 
-def test_no_certificates_no_check(capsys):
-    result = _read(capsys, [])
+def test_no_certificates_no_check(read):
+    result = read([])
     assert not result.get('failed'), result
     assert result['certificates'] == {} and result['tls_files'] == {}
 
 
-def test_a_name_given_twice_is_refused(node, capsys):
-    result = _read(capsys, [dict(node['peer'], name='server'), dict(node['client'], name='server')])
+def test_a_name_given_twice_is_refused(node, read):
+    result = read([dict(node['peer'], name='server'), dict(node['client'], name='server')])
     assert result['failed'] is True
     assert result['msg'] == 'certificates: each name must be given once, got server, server'
