@@ -123,6 +123,14 @@ options:
     description: Mode of the certificate file, as an octal string.
     type: raw
     default: '0644'
+  folder_mode:
+    description:
+      - Mode of the folder that holds O(key_path), for example C(0700). When given, a missing folder is created
+        with it (and missing folders above it with C(0755)), and an existing one whose mode differs is corrected
+        (RV(attributes_changed)), in this module run. A run that fails removes the folders it created.
+      - Not given (the default), missing folders are created C(0700) when the files are written and an existing
+        folder is left as it is.
+    type: raw
   force:
     description:
       - Sign the CA certificate again now (same key, subject and key identifier, a new serial and
@@ -269,6 +277,17 @@ backup_file:
   returned: with O(backup), when a certificate was replaced
   type: str
   sample: /srv/pki/ca.crt.2417.2026-12-06@05:31:07~
+attributes_changed:
+  description: Files, and with O(folder_mode) the key's folder, whose owner, group or mode were (or would be) corrected, each with what changed.
+  returned: when any
+  type: dict
+  sample: {/srv/pki: [mode]}
+folders_created:
+  description: The folders this run created (in check mode, would create) for O(folder_mode), outermost first.
+  returned: with O(folder_mode), when any
+  type: list
+  elements: str
+  sample: [/srv/pki]
 '''
 
 import os
@@ -281,7 +300,18 @@ from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
 
 def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
-    """Everything tls_ca does, for a params dict; raises PKIError / FilesError."""
+    """Everything tls_ca does, for a params dict; raises PKIError / FilesError. With folder_mode,
+    folders this run created are removed again when it fails."""
+    created: list[str] = []
+    try:
+        return _ensure_ca(params, check_mode, now, created)
+    except BaseException:
+        if not check_mode:
+            files.remove_folders(created)
+        raise
+
+
+def _ensure_ca(params: dict, check_mode: bool, now, created: list) -> dict:
     key_path, cert_path = params['key_path'], params['cert_path']
     passphrase = params.get('key_passphrase')
     key_mode = files.parse_mode(params.get('key_mode', '0600'), 'key_mode')
@@ -309,8 +339,14 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
     # Resolve owner/group now so that an unknown name fails before anything is written.
     files.resolve_owner(owner)
     files.resolve_group(group)
+    folder_mode = files.parse_mode(params.get('folder_mode'), 'folder_mode')
     issuer_cert, issuer_key, issuer_source = _issuer(params, now)
     path_length = params.get('path_length')
+    # The key's folder first (everything above was checked): its mode guards the CA key.
+    folders_made, folder_changes = [], {}
+    if folder_mode is not None:
+        folders_made, folder_changes = files.ensure_folder(os.path.dirname(os.path.abspath(key_path)), folder_mode,
+                                                           check_mode=check_mode, created=created)
 
     key_data = files.read_file(key_path)
     cert_data = files.read_file(cert_path)
@@ -354,7 +390,7 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
         raise pki.PKIError(f'common_name {common_name!r} equals the CN of the issuer {issuer_source}; '
                            'give the intermediate its own name')
 
-    changed = bool(reasons)
+    changed = bool(reasons) or bool(folders_made) or bool(folder_changes)
     backups = {}
     if not check_mode and reasons:
         to_write = []
@@ -388,8 +424,12 @@ def ensure_ca(params: dict, check_mode: bool = False, now=None) -> dict:
                             pki.describe_key_spec(key_type, key_size, curve)),
         },
     }
+    if folder_changes:
+        attribute_changes[os.path.dirname(os.path.abspath(key_path))] = folder_changes
     if attribute_changes:
         result['attributes_changed'] = {p: sorted(c) for p, c in attribute_changes.items()}
+    if folders_made:
+        result['folders_created'] = folders_made
     if backups.get(cert_path):
         result['backup_file'] = backups[cert_path]
     if key is not None:
@@ -459,6 +499,7 @@ def main():
             issuer_key_path=dict(type='path'),
             issuer_key_passphrase=dict(type='str', no_log=True),
             path_length=dict(type='int'),
+            folder_mode=dict(type='raw'),
             force=dict(type='bool', default=False),
             backup=dict(type='bool', default=False),
             return_content=dict(type='bool', default=False),

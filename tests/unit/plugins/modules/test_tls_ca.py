@@ -233,3 +233,35 @@ def test_force_backup_and_return_content(tmp_path, capsys):
     again = run_main(tls_ca, dict(args, return_content=True), capsys)
     assert again['changed'] is False and again['certificate'] == new_cert.decode()
     assert_no_key_material(again['_raw'])
+
+
+def test_folder_mode_creates_or_corrects_the_key_folder(tmp_path, capsys):
+    args = params(tmp_path / 'ctl', folder_mode='0700')
+    folder = tmp_path / 'ctl' / 'pki'
+    check = run_main(tls_ca, args, capsys, check_mode=True)
+    assert check['changed'] is True and check['folders_created'] == [str(tmp_path / 'ctl'), str(folder)]
+    assert not (tmp_path / 'ctl').exists()                     # check mode creates nothing
+    first = run_main(tls_ca, args, capsys)
+    assert first['folders_created'] == [str(tmp_path / 'ctl'), str(folder)]
+    assert mode_of(folder) == 0o700 and mode_of(tmp_path / 'ctl') == 0o755
+    again = run_main(tls_ca, args, capsys)
+    assert again['changed'] is False and 'folders_created' not in again and 'attributes_changed' not in again
+    folder.chmod(0o755)
+    check = run_main(tls_ca, args, capsys, check_mode=True)
+    assert check['changed'] is True and check['attributes_changed'] == {str(folder): ['mode']}
+    assert mode_of(folder) == 0o755
+    fixed = run_main(tls_ca, args, capsys)
+    assert fixed['changed'] is True and fixed['attributes_changed'] == {str(folder): ['mode']}
+    assert mode_of(folder) == 0o700
+
+
+def test_folder_mode_folders_are_removed_when_the_run_fails(tmp_path, capsys):
+    # The certificate's folder is a file: writing fails after the key's folder was made; it is removed.
+    (tmp_path / 'not-a-folder').write_text('x')
+    args = params(tmp_path / 'ctl', folder_mode='0700', cert_path=str(tmp_path / 'not-a-folder' / 'ca.crt'))
+    result = run_main(tls_ca, args, capsys)
+    assert result.get('failed'), result
+    assert not (tmp_path / 'ctl').exists()
+    bad = run_main(tls_ca, params(tmp_path / 'ctl', folder_mode='0o9'), capsys)
+    assert bad.get('failed') and 'folder_mode' in bad['msg']
+    assert not (tmp_path / 'ctl').exists()
