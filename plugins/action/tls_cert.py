@@ -151,7 +151,9 @@ class ActionModule(ActionBase):
         if result.get('folder_diff'):
             self._folders['diff'] = result.pop('folder_diff')
         if 'bundle' in result and self._bundle is not None:
-            self._bundle['answer'] = result.pop('bundle')
+            answer = self._bundle['answer'] = result.pop('bundle')
+            if answer.get('changed') and not module_args['bundle'].get('report_only') and not self._task.check_mode:
+                self._bundle['written'] = True
         if batch and result.get('attributes_changed'):
             self._folders['attributes'].update(result['attributes_changed'])
         if not batch:
@@ -209,8 +211,7 @@ class ActionModule(ActionBase):
         paths = [path for number, path in sorted(self._generated.items()) if number not in self._installed_items]
         # A CA bundle the first run created (not one it replaced: that one stays, with its new content).
         answer = (self._bundle or {}).get('answer') or {}
-        bundle = [answer['dest']] if (answer.get('created') and answer.get('changed')
-                                      and not self._task.check_mode) else []
+        bundle = [answer['dest']] if (answer.get('created') and (self._bundle or {}).get('written')) else []
         # Folders created by the first run (in check mode none was), innermost first; rmdir leaves
         # one that is not empty (a certificate was installed in it) alone.
         folders = [] if self._task.check_mode else list(reversed(self._folders['created']))
@@ -278,7 +279,10 @@ class ActionModule(ActionBase):
         if args.get('crl_path'):
             crl_path = controller_path(args['crl_path'])
             crl = load_crl(read_controller_file(crl_path, self._vault()), crl_path)
-        bundle = self._bundle_args(args, host)
+        # Where a certificate on the host may still be refused (after the first run), the bundle
+        # is only compared in the first run and written once none was (see below): a refused host
+        # keeps the bundle it trusts now, as its certificate stays.
+        bundle = self._bundle_args(args, host, report_only=not args['allow_ca_change'] or crl is not None)
 
         keypair_args = []
         for item, spec in zip(items, specs):
@@ -306,8 +310,17 @@ class ActionModule(ActionBase):
         # which signs nothing.
         late = [number for number, (_current, csr, _public, reasons) in enumerate(decided) if reasons and csr is None
                 and firsts[number].get('public_key') and not check_mode]
+        # The bundle compared only (report_only) and due: written now, in the run for the CSRs when
+        # there is one, else in a run of its own (only when the bundle changes: a CA renewal or change).
+        pending = {}
+        if bundle.get('bundle', {}).get('report_only') and not check_mode:
+            answer = self._bundle['answer'] or {}
+            if answer.get('changed') or answer.get('attributes_changed'):
+                pending = {'bundle': dict(bundle['bundle'], report_only=False)}
+        if pending and not late:
+            self._keypair([], True, task_vars, common=pending)
         if late:
-            answers = self._keypair([keypair_args[number] for number in late], batch, task_vars)
+            answers = self._keypair([keypair_args[number] for number in late], batch, task_vars, common=pending)
             for number, answer in zip(late, answers):
                 self._note_generated(number, items[number], answer)
                 firsts[number] = answer
@@ -398,9 +411,10 @@ class ActionModule(ActionBase):
             result['diff'] = [entry] + (diff if isinstance(diff, list) else [diff] if diff else [])
         return self._add_bundle(result, host)
 
-    def _bundle_args(self, args: dict, host: str) -> dict:
+    def _bundle_args(self, args: dict, host: str, report_only: bool = False) -> dict:
         """The ``bundle`` option, checked and built here (the exact bytes tls_bundle would write):
-        {'bundle': what the first tls_keypair run writes}, or {} without the option."""
+        {'bundle': what the first tls_keypair run writes (with ``report_only``, compares)}, or {}
+        without the option."""
         spec = args.get('bundle')
         if spec is None:
             return {}
@@ -411,10 +425,13 @@ class ActionModule(ActionBase):
             'certificates': [bundles.certificate_summary(cert) for cert in certs],
             'warnings': [f'{host}:{spec["dest"]}: {warning}' for warning in bundles.bundle_warnings(certs)],
             'answer': None,
+            'written': False,
         }
         sent = {'dest': spec['dest'], 'content': content.decode('ascii'),
                 'mode': '0644' if mode is None else f'{mode:04o}'}
         sent.update({name: spec[name] for name in ('owner', 'group') if spec.get(name) is not None})
+        if report_only:
+            sent['report_only'] = True
         return {'bundle': sent}
 
     def _add_bundle(self, result: dict, host: str) -> dict:

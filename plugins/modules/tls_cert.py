@@ -313,6 +313,12 @@ options:
       - It is written after the folders are ensured (O(folder_mode)) and the run's other inputs are
         checked, atomically with its final owner, group and mode, when its content differs;
         otherwise only its owner, group and mode are corrected. In check mode nothing is written.
+      - Where a certificate on the host may be refused (O(allow_ca_change=false), or O(crl_path)),
+        the first run only compares the bundle; one that differs is written once the host's
+        certificates passed those checks, in the M(dbtls.transport.tls_keypair) run that asks for
+        CSRs when there is one, else in a run of its own. A host whose certificate is refused keeps
+        the bundle it trusts now, as it keeps its certificate. A rerun with nothing due is one
+        module run either way.
       - Bad input (no certificate, a text that is not a PEM CA certificate, a bad mode, an unknown
         owner or group) fails the task before anything is written on the host.
       - A task that fails after it B(created) the bundle removes it again. A bundle that existed and

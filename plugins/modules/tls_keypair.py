@@ -185,6 +185,13 @@ options:
         description: Mode of the bundle file.
         type: raw
         default: '0644'
+      report_only:
+        description:
+          - Only report what would change (as in check mode), write nothing. The action sets it where
+            it may still refuse the host's certificates after this run; it then writes the bundle in
+            a later run, once they passed.
+        type: bool
+        default: false
 extends_documentation_fragment:
   - dbtls.transport.tls_files
   - dbtls.transport.tls_files.key_cert
@@ -771,7 +778,7 @@ def _merge_folders(result: dict, folders: dict) -> dict:
     return result
 
 
-BUNDLE_OPTIONS = ('dest', 'content', 'owner', 'group', 'mode')
+BUNDLE_OPTIONS = ('dest', 'content', 'owner', 'group', 'mode', 'report_only')
 
 
 def _bundle_settings(params: dict, items: list) -> dict | None:
@@ -802,7 +809,8 @@ def _bundle_settings(params: dict, items: list) -> dict | None:
     if not (_folder_mode(params) is not None and folder in _folders_of(items)):
         files.check_directories([('bundle.dest', dest)], writable=False)
     return {'dest': dest, 'content': content.encode('ascii', 'replace'), 'owner': bundle.get('owner'),
-            'group': bundle.get('group'), 'mode': 0o644 if mode is None else mode}
+            'group': bundle.get('group'), 'mode': 0o644 if mode is None else mode,
+            'report_only': bool(bundle.get('report_only'))}
 
 
 def _ensure_bundle(b: dict, check_mode: bool) -> dict:
@@ -828,7 +836,7 @@ def _ensure_bundle(b: dict, check_mode: bool) -> dict:
 
 def _add_bundle(result: dict, b: dict | None, check_mode: bool) -> dict:
     if b is not None:
-        result['bundle'] = _ensure_bundle(b, check_mode)
+        result['bundle'] = _ensure_bundle(b, check_mode or b['report_only'])
         if result['bundle']['changed'] or result['bundle'].get('attributes_changed'):
             result['changed'] = True
     return result
@@ -903,6 +911,7 @@ def main():
                 owner=dict(type='str'),
                 group=dict(type='str'),
                 mode=dict(type='raw', default='0644'),
+                report_only=dict(type='bool', default=False),
             )),
         ),
         required_by={'folder_owner': 'folder_mode', 'folder_group': 'folder_mode'},

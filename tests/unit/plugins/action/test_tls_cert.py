@@ -1078,3 +1078,45 @@ def test_bundle_for_a_host_without_certificates_of_its_own(ca, host):
     again, target = run_action(args)
     assert again['changed'] is False and len(target.calls) == 1
     assert run_action(dict(args, bundle=None))[1].calls == []
+
+
+def test_where_a_certificate_may_be_refused_the_bundle_is_written_only_after_the_checks(ca, host, tmp_path):
+    """allow_ca_change false (or crl_path): the first run only compares the bundle; a refused host
+    keeps the bundle it trusts now (its certificate stays), a host that passes gets it in the
+    next run - the one for its CSRs when there is one, else one of its own."""
+    args = task_args(ca, host, allow_ca_change=False, bundle=bundle_of(ca, host))
+    cold, target = run_action(args)
+    assert cold['changed'] is True and cold['bundle']['changed'] is True, cold
+    assert [call['bundle'].get('report_only') for call in target.calls] == [True, False]
+    assert target.calls[1]['certificates'] == [] and 'content' in target.calls[1]['bundle']
+    assert Path(args['bundle']['dest']).read_bytes() == tls_bundle_bytes(args['bundle'], tmp_path)
+    rerun, target = run_action(args)
+    assert rerun['changed'] is False and len(target.calls) == 1 and rerun['bundle']['changed'] is False, rerun
+
+    # A renewal (SANs changed) and a bundle change: both in the run for the CSR.
+    other = pki.build_ca(pki.generate_private_key('ecdsa'), 'Next CA')
+    args = task_args(ca, host, allow_ca_change=False, subject_alt_names=SANS + ['DNS:db1'],
+                     bundle=bundle_of(ca, host, pki.certificate_pem(other).decode()))
+    renewed, target = run_action(args)
+    assert renewed['changed'] is True and renewed['bundle']['changed'] is True and renewed['reasons'], renewed
+    assert len(target.calls) == 2 and 'csr' not in target.calls[1] and target.calls[1]['bundle']['report_only'] is False
+    assert target.calls[1]['key_path'] == str(host / 'peer.key')
+    assert Path(args['bundle']['dest']).read_bytes() == tls_bundle_bytes(args['bundle'], tmp_path)
+    assert renewed['diff'][-1]['after'].endswith(f'CN=Next CA  {pki.fingerprint_sha256(other)}\n')
+    check, target = run_action(dict(args, bundle=bundle_of(ca, host)), check_mode=True)
+    assert check['bundle']['changed'] is True and len(target.calls) == 1
+
+    # A new CA (another key): refused, and the bundle is not touched.
+    state = snapshot(host)
+    other_key = pki.generate_private_key('ecdsa')
+    Path(ca['cert_path']).write_bytes(pki.certificate_pem(pki.build_ca(other_key, 'Test CA')))
+    Path(ca['key_path']).write_bytes(pki.serialize_private_key(other_key, 'ca-pass-phrase'))
+    args = task_args(ca, host, allow_ca_change=False, subject_alt_names=SANS + ['DNS:db1'], bundle=bundle_of(ca, host))
+    refused, target = run_action(args)
+    assert refused['failed'] is True and 'is not from the CA' in refused['msg'], refused
+    assert len(target.calls) == 1 and target.commands == [] and snapshot(host) == state
+    # The same without a bundle in place: none is made, none is reported removed.
+    os.unlink(host / 'ca-bundle.pem')
+    refused, target = run_action(args)
+    assert refused['failed'] is True and 'bundle' not in refused['msg'] and target.commands == [], refused
+    assert not (host / 'ca-bundle.pem').exists()

@@ -532,3 +532,17 @@ def test_a_run_that_fails_writes_no_bundle(tmp_path, capsys, ca):
         result = run_main(tls_keypair, dict(certificates=items, folder_mode='0750', bundle=bundle), capsys)
     assert result['failed'] and 'disk full' in result['msg'], result
     assert not os.path.exists(bundle['dest']) and not (tmp_path / 'etc').exists()
+
+
+def test_bundle_report_only_compares_and_writes_nothing(tmp_path, capsys, ca):
+    bundle = _bundle(tmp_path, ca, report_only=True)
+    args = dict(certificates=_folder_items(tmp_path / 'etc'), folder_mode='0750', bundle=bundle)
+    first = run_main(tls_keypair, args, capsys)
+    assert first['bundle'] == {'dest': bundle['dest'], 'changed': True, 'created': True, 'previous': None}, first
+    assert not os.path.exists(bundle['dest'])
+    written = run_main(tls_keypair, dict(args, bundle=dict(bundle, report_only=False)), capsys)
+    assert written['bundle']['changed'] is True and open(bundle['dest']).read() == bundle['content']
+    os.chmod(bundle['dest'], 0o600)
+    state = snapshot(tmp_path)
+    again = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
+    assert again['bundle']['attributes_changed'] == ['mode'] and snapshot(tmp_path) == state
