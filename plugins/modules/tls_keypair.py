@@ -162,7 +162,7 @@ options:
       - A CA bundle to install in the same run (the M(dbtls.transport.tls_cert) action builds its
         content on the controller and sends it here).
       - Checked with the run's other inputs, and written last, after the folders (O(folder_mode))
-        and keys of the run: atomically with its final owner, group and mode when its content
+        and keys of the run - atomically with its final owner, group and mode when its content
         differs, else only its owner, group and mode are corrected. In check mode nothing is written.
       - Its folder must exist, or be one that O(folder_mode) creates in this run.
     type: dict
