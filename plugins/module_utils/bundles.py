@@ -33,7 +33,8 @@ else:
 
 from ansible_collections.dbtls.transport.plugins.module_utils.keys import _passphrase_bytes
 from ansible_collections.dbtls.transport.plugins.module_utils.pki import (
-    PKIError, certificate_pem, is_ca, is_self_signed, issued_by, load_certificates, same_public_key)
+    PKIError, certificate_pem, fingerprint_sha256, is_ca, is_self_signed, isoformat, issued_by,
+    load_certificates, not_after, same_public_key)
 from ansible_collections.dbtls.transport.plugins.module_utils import pki as _pki
 
 # A cryptography older than pki.py accepts is refused here too, with its message.
@@ -80,6 +81,60 @@ def pkcs12_differences(data: bytes, passphrase: str | bytes, key, cert, cas: lis
 
 # --------------------------------------------------------------------------------------------
 # Bundles
+
+
+def bundle_entries(certificates: t.Any, option: str = 'certificates',
+                   read: t.Callable[[str, str], bytes] | None = None) -> list[tuple[str, bytes]]:
+    """(source, PEM data) pairs for build_bundle() from ``certificates``, a list whose items are
+    PEM text (one or more certificates) or, with ``read`` (path, source name -> bytes; tls_bundle
+    reads files on the target), the path of a PEM file. Without ``read`` every item must be PEM
+    text. Problems name ``option`` and the item, for example ``bundle.certificates[2]``."""
+    if not isinstance(certificates, list):
+        raise PKIError(f'{option}: must be a list of PEM certificates')
+    entries = []
+    for number, item in enumerate(certificates, start=1):
+        source = f'{option}[{number}]'
+        if not isinstance(item, str) or not item.strip():
+            raise PKIError(f'{source}: empty entry')
+        if '-----BEGIN' in item:
+            entries.append((source, item.encode('utf-8')))
+        elif read is not None:
+            entries.append((item, read(item, source)))
+        else:
+            raise PKIError(f'{source}: not a PEM certificate (give the text of the certificate, '
+                           "for example with lookup('ansible.builtin.file', path))")
+    if not entries:
+        raise PKIError(f'{option}: no certificate given')
+    return entries
+
+
+def certificate_summary(cert) -> dict:
+    """What a bundle reports of each certificate: subject, SHA-256 fingerprint, end of validity."""
+    return {
+        'subject': cert.subject.rfc4514_string(),
+        'fingerprint_sha256': fingerprint_sha256(cert),
+        'not_after': isoformat(not_after(cert)),
+    }
+
+
+def summaries_of(data: bytes | None, source: str) -> list[dict]:
+    """certificate_summary() of every certificate in a bundle file's ``data`` ([] when there is
+    none, or it does not parse: the file is replaced by a valid bundle anyway)."""
+    if data is None:
+        return []
+    try:
+        return [certificate_summary(cert) for cert in load_certificates(data, source)]
+    except PKIError:
+        return []
+
+
+def bundle_diff(header: str, before: list[dict] | None, after: list[dict]) -> dict:
+    """The diff of a bundle: one line per certificate (subject and fingerprint), before and after;
+    ``before`` None for a file that did not exist."""
+    def text(summaries):
+        return ''.join(f'{c["subject"]}  {c["fingerprint_sha256"]}\n' for c in summaries)
+    return {'before_header': header, 'after_header': header,
+            'before': text(before) if before is not None else '', 'after': text(after)}
 
 
 def build_bundle(entries: t.Iterable[tuple[str, t.Any]]) -> tuple[bytes, list]:

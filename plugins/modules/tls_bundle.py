@@ -100,31 +100,11 @@ from ansible_collections.dbtls.transport.plugins.module_utils import module_runn
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
 
-def _entries(certificates: list) -> list:
-    entries = []
-    for number, item in enumerate(certificates, start=1):
-        if not isinstance(item, str) or not item.strip():
-            raise pki.PKIError(f'certificates[{number}]: empty entry')
-        if '-----BEGIN' in item:
-            entries.append((f'certificates[{number}]', item.encode('utf-8')))
-            continue
-        data = files.read_file(item)
-        if data is None:
-            raise files.FilesError(f'{item}: no such file (certificates[{number}])')
-        entries.append((item, data))
-    return entries
-
-
-def _summary(cert) -> dict:
-    return {
-        'subject': cert.subject.rfc4514_string(),
-        'fingerprint_sha256': pki.fingerprint_sha256(cert),
-        'not_after': pki.isoformat(pki.not_after(cert)),
-    }
-
-
-def _diff_text(certs) -> str:
-    return ''.join(f'{c["subject"]}  {c["fingerprint_sha256"]}\n' for c in certs)
+def _read(path: str, source: str) -> bytes:
+    data = files.read_file(path)
+    if data is None:
+        raise files.FilesError(f'{path}: no such file ({source})')
+    return data
 
 
 def ensure_bundle(params: dict, check_mode: bool = False) -> dict:
@@ -133,30 +113,22 @@ def ensure_bundle(params: dict, check_mode: bool = False) -> dict:
     owner, group = params.get('owner'), params.get('group')
     files.resolve_owner(owner)
     files.resolve_group(group)
-    content, certs = bundles.build_bundle(_entries(params['certificates']))
+    content, certs = bundles.build_bundle(bundles.bundle_entries(params['certificates'], read=_read))
 
     old = files.read_file(dest)
-    before = []
-    if old is not None:
-        try:
-            before = [_summary(c) for c in pki.load_certificates(old, dest)]
-        except pki.PKIError:
-            before = []
     changed = old != content
     if changed and not check_mode:
         files.atomic_write(dest, content, mode, owner, group, default_mode=0o644)
     attributes = {}
     if not changed:
         attributes = files.ensure_attributes(dest, mode, owner, group, check_mode)
-    after = [_summary(c) for c in certs]
+    after = [bundles.certificate_summary(c) for c in certs]
     result = {
         'changed': changed or bool(attributes),
         'warnings': [f'{dest}: {w}' for w in bundles.bundle_warnings(certs)],
         'certificates': after,
         'count': len(after),
-        'diff': {'before_header': dest, 'after_header': dest,
-                 'before': _diff_text(before) if old is not None else '',
-                 'after': _diff_text(after)},
+        'diff': bundles.bundle_diff(dest, bundles.summaries_of(old, dest) if old is not None else None, after),
     }
     if attributes:
         result['attributes_changed'] = sorted(attributes)

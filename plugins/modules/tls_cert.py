@@ -57,6 +57,10 @@ description:
     and the CN if O(common_name) is given - and installed B(byte for byte) by
     M(dbtls.transport.tls_keypair). Nothing is generated, signed or re-encoded; a certificate that
     fails a check is refused with a message naming the file, and nothing is sent to the host.'
+  - 'CA bundle: with O(bundle), the host''s bundle of trusted CA certificates is built on the
+    controller (the same bytes M(dbtls.transport.tls_bundle) writes) and written by the first
+    M(dbtls.transport.tls_keypair) run of the task, so a host costs one module run for its keys,
+    certificates and bundle when nothing is due.'
 version_added: 0.1.0
 author:
   - dbtls.transport maintainers (@dbtls)
@@ -298,6 +302,51 @@ options:
         that reads the keys. Not given, as O(folder_owner).
       - Needs O(folder_mode).
     type: str
+  bundle:
+    description:
+      - Also install the host's CA bundle, a PEM file of trusted CA certificates (for C(ssl-ca),
+        C(socket.ssl_ca) or Go's trust pool), in the same module run as the keys - instead of a
+        M(dbtls.transport.tls_bundle) task and its module run.
+      - The bundle is built on the controller with the rules of M(dbtls.transport.tls_bundle) (CA
+        certificates only, duplicates dropped by SHA-256 fingerprint, the order given kept) and only
+        its content travels. A warning names an intermediate CA given without its root.
+      - It is written after the folders are ensured (O(folder_mode)) and the run's other inputs are
+        checked, atomically with its final owner, group and mode, when its content differs;
+        otherwise only its owner, group and mode are corrected. In check mode nothing is written.
+      - Where a certificate on the host may be refused (O(allow_ca_change=false), or O(crl_path)),
+        the first run only compares the bundle; one that differs is written once the host's
+        certificates passed those checks, in the M(dbtls.transport.tls_keypair) run that asks for
+        CSRs when there is one, else in a run of its own. A host whose certificate is refused keeps
+        the bundle it trusts now, as it keeps its certificate. A rerun with nothing due is one
+        module run either way.
+      - Bad input (no certificate, a text that is not a PEM CA certificate, a bad mode, an unknown
+        owner or group) fails the task before anything is written on the host.
+      - A task that fails after it B(created) the bundle removes it again. A bundle that existed and
+        was B(replaced) by the task keeps its new content when a later step of the task fails.
+    type: dict
+    suboptions:
+      dest:
+        description: Path of the bundle file on the target (absolute).
+        type: path
+        required: true
+      certificates:
+        description:
+          - CA certificates as PEM text (one or more certificates per item); to add a file from the
+            controller, pass its content, for example with C(lookup('ansible.builtin.file', path)).
+          - Paths of files on the target are not accepted here (M(dbtls.transport.tls_bundle) takes them).
+        type: list
+        elements: str
+        required: true
+      owner:
+        description: Owner of the bundle file (a name or uid); not given, a new file is owned by the user the module runs as.
+        type: str
+      group:
+        description: Group of the bundle file (a name or gid); not given, as O(bundle.owner).
+        type: str
+      mode:
+        description: Mode of the bundle file, for example C(0644).
+        type: raw
+        default: '0644'
   return_content:
     description:
       - Return the certificate file now at O(cert_path) (the leaf, then the O(chain_path)
@@ -391,6 +440,14 @@ EXAMPLES = r'''
         cert_path: /etc/dbtls/tls/client-app.crt
         common_name: app_user
         usage: client
+    # The CA bundle the database reads (ssl-ca), written in the same module run
+    bundle:
+      dest: /etc/dbtls/tls/ca-bundle.pem
+      certificates:
+        - "{{ lookup('ansible.builtin.file', '/srv/pki/ca.crt') }}"
+      owner: root
+      group: mysql
+      mode: "0644"
   register: host_certs
 
 - name: Reissue the host's certificate now (same key), keep a copy of the old one, return the new one
@@ -522,4 +579,33 @@ key_backup_file:
   description: The copy of the key file that was replaced (same owner, group and mode as the key).
   returned: with O(backup), when a key file was replaced
   type: str
+bundle:
+  description:
+    - The CA bundle of O(bundle) on the target. Its diff (with C(--diff), when its content changes)
+      lists the subject and fingerprint of each certificate before and after.
+  returned: with O(bundle)
+  type: dict
+  contains:
+    dest:
+      description: Path of the bundle file.
+      type: str
+      returned: always
+    changed:
+      description: Whether the bundle's content, owner, group or mode were (or would be) changed.
+      type: bool
+      returned: always
+    certificates:
+      description: The certificates in the bundle, in order (subject, C(fingerprint_sha256), C(not_after)).
+      type: list
+      elements: dict
+      returned: always
+    count:
+      description: Number of certificates in the bundle.
+      type: int
+      returned: always
+    attributes_changed:
+      description: Which of owner, group and mode were (or would be) corrected.
+      type: list
+      elements: str
+      returned: when any
 '''

@@ -157,6 +157,41 @@ options:
       - Group of the folders of O(folder_mode) (a name or gid); needs O(folder_mode).
       - Not given, as O(folder_owner).
     type: str
+  bundle:
+    description:
+      - A CA bundle to install in the same run (the M(dbtls.transport.tls_cert) action builds its
+        content on the controller and sends it here).
+      - Checked with the run's other inputs, and written last, after the folders (O(folder_mode))
+        and keys of the run - atomically with its final owner, group and mode when its content
+        differs, else only its owner, group and mode are corrected. In check mode nothing is written.
+      - Its folder must exist, or be one that O(folder_mode) creates in this run.
+    type: dict
+    suboptions:
+      dest:
+        description: Absolute path of the bundle file.
+        type: path
+        required: true
+      content:
+        description: The bundle's exact content (PEM certificates).
+        type: str
+        required: true
+      owner:
+        description: Owner of the bundle file (a name or uid).
+        type: str
+      group:
+        description: Group of the bundle file (a name or gid).
+        type: str
+      mode:
+        description: Mode of the bundle file.
+        type: raw
+        default: '0644'
+      report_only:
+        description:
+          - Only report what would change (as in check mode), write nothing. The action sets it where
+            it may still refuse the host's certificates after this run; it then writes the bundle in
+            a later run, once they passed.
+        type: bool
+        default: false
 extends_documentation_fragment:
   - dbtls.transport.tls_files
   - dbtls.transport.tls_files.key_cert
@@ -283,6 +318,34 @@ key_backup_file:
   description: The copy of the key file that was replaced.
   returned: with O(backup), when the key file was replaced
   type: str
+bundle:
+  description: What happened to the CA bundle of O(bundle).
+  returned: with O(bundle)
+  type: dict
+  contains:
+    dest:
+      description: Path of the bundle file.
+      type: str
+      returned: always
+    changed:
+      description: Whether its content was (or would be) replaced.
+      type: bool
+      returned: always
+    created:
+      description: Whether the file did not exist before this run.
+      type: bool
+      returned: always
+    attributes_changed:
+      description: Which of owner, group and mode were (or would be) corrected.
+      type: list
+      elements: str
+      returned: when any
+    previous:
+      description:
+        - The certificates (PEM) the file held before its content changed, null for a new file.
+          Only its certificate blocks are returned, nothing else the file held.
+      type: str
+      returned: when the content changed
 '''
 
 import os
@@ -715,6 +778,70 @@ def _merge_folders(result: dict, folders: dict) -> dict:
     return result
 
 
+BUNDLE_OPTIONS = ('dest', 'content', 'owner', 'group', 'mode', 'report_only')
+
+
+def _bundle_settings(params: dict, items: list) -> dict | None:
+    """The checked ``bundle`` option (None without it): checked with the run's other inputs, before
+    anything is written. Its folder must exist, or be one that folder_mode creates in this run."""
+    bundle = params.get('bundle')
+    if bundle is None:
+        return None
+    if not isinstance(bundle, dict):
+        raise keys.PKIError('bundle: must be a dictionary')
+    unknown = sorted(set(bundle) - set(BUNDLE_OPTIONS))
+    if unknown:
+        raise keys.PKIError(f'bundle: unsupported option(s) {", ".join(unknown)}; supported: {", ".join(BUNDLE_OPTIONS)}')
+    dest, content = bundle.get('dest'), bundle.get('content')
+    if not dest or not os.path.isabs(str(dest)):
+        raise keys.PKIError(f'bundle.dest: {dest!r} must be an absolute path')
+    if not isinstance(content, str) or not keys.pem_blocks(content, 'CERTIFICATE'):
+        raise keys.PKIError('bundle.content: must be PEM certificates')
+    dest = os.path.normpath(str(dest))
+    for item in items:
+        for name in ('key_path', 'cert_path'):
+            if os.path.normpath(os.path.abspath(item[name])) == dest:
+                raise keys.PKIError(f'bundle.dest: {dest} is also {name}')
+    mode = files.parse_mode(bundle.get('mode', '0644'), 'bundle.mode')
+    files.resolve_owner(bundle.get('owner'), 'bundle.owner')
+    files.resolve_group(bundle.get('group'), 'bundle.group')
+    folder = os.path.dirname(dest)
+    if not (_folder_mode(params) is not None and folder in _folders_of(items)):
+        files.check_directories([('bundle.dest', dest)], writable=False)
+    return {'dest': dest, 'content': content.encode('ascii', 'replace'), 'owner': bundle.get('owner'),
+            'group': bundle.get('group'), 'mode': 0o644 if mode is None else mode,
+            'report_only': bool(bundle.get('report_only'))}
+
+
+def _ensure_bundle(b: dict, check_mode: bool) -> dict:
+    """Write the CA bundle (atomically, with its final owner, group and mode) when its content
+    differs, else correct its owner, group and mode. The answer for the caller: whether it
+    changed, whether this run created it, the attributes corrected and, when the content changed,
+    the certificates the file held before (public; nothing else of the file is returned)."""
+    old = files.read_file(b['dest'])
+    changed = old != b['content']
+    if changed and not check_mode:
+        files.atomic_write(b['dest'], b['content'], b['mode'], b['owner'], b['group'], default_mode=0o644)
+    attributes = {} if changed else files.ensure_attributes(b['dest'], b['mode'], b['owner'], b['group'], check_mode)
+    answer = {'dest': b['dest'], 'changed': changed, 'created': old is None}
+    if attributes:
+        answer['attributes_changed'] = sorted(attributes)
+    if changed:
+        previous = None
+        if old is not None:
+            previous = ''.join(block.decode('ascii', 'replace') + '\n' for block in keys.pem_blocks(old, 'CERTIFICATE'))
+        answer['previous'] = previous
+    return answer
+
+
+def _add_bundle(result: dict, b: dict | None, check_mode: bool) -> dict:
+    if b is not None:
+        result['bundle'] = _ensure_bundle(b, check_mode or b['report_only'])
+        if result['bundle']['changed'] or result['bundle'].get('attributes_changed'):
+            result['changed'] = True
+    return result
+
+
 def run(params: dict, check_mode: bool = False) -> dict:
     # Keys generated and folders created by this run; removed again when the run fails after them,
     # so that a failed task leaves nothing behind it created.
@@ -725,11 +852,16 @@ def run(params: dict, check_mode: bool = False) -> dict:
                 if not params.get(name):
                     raise keys.PKIError(f'{name} is required (or give certificates)')
             _settings(params)       # every option is checked before a folder is made
+            bundle = _bundle_settings(params, [params])
             folders = _ensure_folders(params, [params], check_mode, created_dirs)
-            return _merge_folders(run_single(params, check_mode, created), folders)
+            # The bundle last: written only when everything else of the run succeeded.
+            return _add_bundle(_merge_folders(run_single(params, check_mode, created), folders), bundle, check_mode)
         items = _items(params)
+        bundle = _bundle_settings(params, items)
         folders = _ensure_folders(params, items, check_mode, created_dirs)
         results = [run_single(item, check_mode, created) for item in items]
+        combined = _add_bundle(_merge_folders({'changed': any(r['changed'] for r in results), 'results': results},
+                                              folders), bundle, check_mode)
     except BaseException as exc:
         if not created and not created_dirs:
             raise
@@ -743,7 +875,6 @@ def run(params: dict, check_mode: bool = False) -> dict:
                 undone.append(f'removed the folder(s) it had created: {", ".join(reversed(created_dirs))}')
             raise type(exc)(f'{exc} ({"; ".join(undone)})') from None
         raise
-    combined = _merge_folders({'changed': any(r['changed'] for r in results), 'results': results}, folders)
     diffs = [r.pop('diff') for r in results if r.get('diff')]
     if diffs:
         combined['diff'] = diffs
@@ -774,6 +905,14 @@ def main():
             folder_mode=dict(type='raw'),
             folder_owner=dict(type='str'),
             folder_group=dict(type='str'),
+            bundle=dict(type='dict', options=dict(
+                dest=dict(type='path', required=True),
+                content=dict(type='str', required=True),
+                owner=dict(type='str'),
+                group=dict(type='str'),
+                mode=dict(type='raw', default='0644'),
+                report_only=dict(type='bool', default=False),
+            )),
         ),
         required_by={'folder_owner': 'folder_mode', 'folder_group': 'folder_mode'},
         mutually_exclusive=[('certificates', 'key_path'), ('certificates', 'cert_path'),

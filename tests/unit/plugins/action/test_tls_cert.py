@@ -26,7 +26,8 @@ from unittest import mock
 import pytest
 
 from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule
-from ansible_collections.dbtls.transport.plugins.module_utils import crl, keys, pki
+from ansible_collections.dbtls.transport.plugins.module_utils import crl, files, keys, pki
+from ansible_collections.dbtls.transport.plugins.modules import tls_bundle
 from ansible_collections.dbtls.transport.plugins.plugin_utils.installer import install_command
 
 from tls_cert_target import Target
@@ -917,3 +918,205 @@ def test_folder_owner_and_group_need_folder_mode(ca, host):
     with pytest.raises(Exception, match="required by 'folder_group': folder_mode"):
         run_action(task_args(ca, host, folder_group='root'), target=target)
     assert target.calls == [] and os.listdir(host) == []
+
+
+# The CA bundle (bundle): built here, written by the first tls_keypair run, no tls_bundle run.
+
+def bundle_of(ca, folder, *extra, **kw):
+    bundle = dict(dest=str(folder / 'ca-bundle.pem'), certificates=[Path(ca['cert_path']).read_text(), *extra],
+                  owner=str(os.getuid()), group=str(os.getgid()), mode='0644')
+    bundle.update(kw)
+    return bundle
+
+
+def tls_bundle_bytes(bundle, tmp_path):
+    """What dbtls.transport.tls_bundle writes for the same certificates."""
+    dest = tmp_path / 'tls_bundle-reference.pem'
+    tls_bundle.ensure_bundle(dict(bundle, dest=str(dest)))
+    return dest.read_bytes()
+
+
+def test_bundle_is_written_by_the_first_run_with_the_bytes_tls_bundle_writes(ca, tmp_path):
+    folder = tmp_path / 'etc' / 'tls'
+    other = pki.build_ca(pki.generate_private_key('ecdsa'), 'Other CA')
+    bundle = bundle_of(ca, folder, pki.certificate_pem(other).decode())
+    args = batch_args(ca, folder, folder_mode='0750', bundle=bundle)
+    check, target = run_action(args, check_mode=True)
+    assert check['changed'] is True and check['bundle']['changed'] is True and check['bundle']['count'] == 2, check
+    assert not (tmp_path / 'etc').exists() and len(target.calls) == 1
+
+    modes = []
+    real_write = files.write_files
+
+    def recording_write(specs, *a, **kw):
+        modes.extend((spec.path, spec.mode) for spec in specs)
+        return real_write(specs, *a, **kw)
+    with mock.patch.object(files, 'write_files', recording_write):
+        applied, target = run_action(args)
+    assert applied['changed'] is True and not applied.get('failed'), applied
+    # One module run (keys, CSRs and the bundle), one install command: no tls_bundle run.
+    assert len(target.calls) == 1 and len(target.commands) == 1
+    assert target.calls[0]['bundle'] == {'dest': bundle['dest'], 'content': tls_bundle_bytes(bundle, tmp_path).decode(),
+                                         'mode': '0644', 'owner': bundle['owner'], 'group': bundle['group']}
+    assert 'certificates' not in target.calls[0]['bundle']
+    assert Path(bundle['dest']).read_bytes() == tls_bundle_bytes(bundle, tmp_path)
+    assert stat.S_IMODE(os.stat(bundle['dest']).st_mode) == 0o644 and (bundle['dest'], 0o644) in modes
+    assert applied['bundle'] == {'dest': bundle['dest'], 'changed': True, 'count': 2,
+                                 'certificates': check['bundle']['certificates']}
+    assert [c['subject'] for c in applied['bundle']['certificates']] == ['CN=Test CA', 'CN=Other CA']
+    assert applied['diff'][-1] == {'before_header': f'db1:{bundle["dest"]}', 'after_header': f'db1:{bundle["dest"]}',
+                                   'before': '', 'after': ''.join(f'{c["subject"]}  {c["fingerprint_sha256"]}\n'
+                                                                  for c in applied['bundle']['certificates'])}
+
+    # A rerun: one module run, nothing changed, nothing written.
+    state = snapshot(tmp_path / 'etc')
+    for check_mode in (True, False):
+        again, target = run_action(args, check_mode=check_mode)
+        assert again['changed'] is False and again['bundle']['changed'] is False, again
+        assert 'attributes_changed' not in again['bundle'] and len(target.calls) == 1 and target.commands == []
+        assert not [d for d in again.get('diff', []) if d['before_header'].endswith('ca-bundle.pem')]
+    assert snapshot(tmp_path / 'etc') == state
+
+    # A mode opened by hand: reported in check mode, corrected without.
+    os.chmod(bundle['dest'], 0o666)
+    check, _t = run_action(args, check_mode=True)
+    assert check['changed'] is True and check['bundle']['attributes_changed'] == ['mode'], check
+    assert stat.S_IMODE(os.stat(bundle['dest']).st_mode) == 0o666
+    fixed, _t = run_action(args)
+    assert fixed['changed'] is True and fixed['bundle']['attributes_changed'] == ['mode'] and fixed['bundle']['changed']
+    assert stat.S_IMODE(os.stat(bundle['dest']).st_mode) == 0o644
+    assert Path(bundle['dest']).read_bytes() == tls_bundle_bytes(bundle, tmp_path)
+
+
+def test_bundle_diff_shows_the_certificates_before_and_after(ca, host, tmp_path):
+    args = task_args(ca, host, bundle=bundle_of(ca, host))
+    first, _t = run_action(args)
+    before = first['bundle']['certificates']
+    other = pki.build_ca(pki.generate_private_key('ecdsa'), 'Next CA')
+    args['bundle'] = bundle_of(ca, host, pki.certificate_pem(other).decode())
+    for check_mode in (True, False):
+        result, target = run_action(args, check_mode=check_mode)
+        assert result['changed'] is True and result['reasons'] == [] and result['bundle']['changed'] is True, result
+        assert len(target.calls) == 1
+        # Single mode: the certificate's diff, then the bundle's.
+        assert result['diff'][0]['before_header'] == f'db1:{host / "peer.crt"}'
+        entry = result['diff'][1]
+        assert entry['before_header'] == f'db1:{host / "ca-bundle.pem"}'
+        assert entry['before'] == f'CN=Test CA  {before[0]["fingerprint_sha256"]}\n'
+        assert entry['after'] == entry['before'] + f'CN=Next CA  {pki.fingerprint_sha256(other)}\n'
+        if check_mode:
+            assert Path(args['bundle']['dest']).read_bytes() == pki.certificate_pem(ca['cert'])
+        else:
+            assert Path(args['bundle']['dest']).read_bytes() == tls_bundle_bytes(args['bundle'], tmp_path)
+    without, _t = run_action(args, diff=False)
+    assert 'diff' not in without and without['bundle']['changed'] is False
+
+
+def test_bundle_warns_naming_the_host_and_file_for_an_intermediate_without_its_root(ca, host):
+    root_key = pki.generate_private_key('ecdsa')
+    root = pki.build_ca(root_key, 'Root CA')
+    inter = pki.build_ca(pki.generate_private_key('ecdsa'), 'Issuing CA', issuer_cert=root, issuer_key=root_key)
+    result, _t = run_action(task_args(ca, host, bundle=bundle_of(ca, host, pki.certificate_pem(inter).decode())))
+    assert any(w.startswith(f'db1:{host / "ca-bundle.pem"}: ') and 'Issuing CA' in w for w in result['warnings']), result
+
+
+@pytest.mark.parametrize('change, fragment', [
+    (dict(certificates=[]), 'bundle.certificates: no certificate given'),
+    (dict(certificates=['/etc/ssl/certs/ca.pem']), 'bundle.certificates[1]: not a PEM certificate'),
+    (dict(certificates=['-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n']), 'bundle.certificates[1]'),
+    (dict(mode='rw-r--r--'), 'bundle.mode:'),
+    (dict(group='no-such-group-dbtls'), "bundle.group: group 'no-such-group-dbtls' does not exist"),
+])
+def test_bad_bundle_input_names_the_option_and_writes_nothing(ca, tmp_path, change, fragment):
+    folder = tmp_path / 'etc' / 'tls'
+    result, target = run_action(batch_args(ca, folder, folder_mode='0750', bundle=bundle_of(ca, folder, **change)))
+    assert result['failed'] is True and fragment in result['msg'] and 'removed' not in result['msg'], result
+    assert not (tmp_path / 'etc').exists()
+    # Controller-side problems never reach the host; the group is checked there, before anything is written.
+    assert len(target.calls) == (1 if 'group' in change else 0)
+
+
+def test_a_leaf_certificate_is_refused_in_the_bundle(ca, host):
+    leaf = pki.sign_leaf(pki.build_csr(pki.generate_private_key('ecdsa'), pki.leaf_spec('x', ['DNS:x'], 'peer')),
+                         pki.leaf_spec('x', ['DNS:x'], 'peer'), ca['cert'], ca['key'])
+    result, target = run_action(task_args(ca, host, bundle=bundle_of(ca, host, pki.certificate_pem(leaf).decode())))
+    assert result['failed'] is True and 'bundle.certificates[2]' in result['msg'] and 'not a CA certificate' in result['msg']
+    assert target.calls == [] and os.listdir(host) == []
+
+
+def test_a_failed_task_removes_the_bundle_it_created_and_keeps_one_it_replaced(ca, tmp_path):
+    folder = tmp_path / 'etc' / 'tls'
+
+    def failing_install():
+        target = Target()
+        target.shell_tamper = lambda cmd: 'install -m'.join(
+            part.replace(' -- ', ' -o no-such-user-dbtls -- ', 1) if number == 1 else part
+            for number, part in enumerate(cmd.split('install -m'))) if 'install -m' in cmd else cmd
+        return target
+    args = task_args(ca, folder, folder_mode='0750', bundle=bundle_of(ca, folder))
+    result, target = run_action(args, target=failing_install())
+    assert result['failed'] is True and 'installing the certificate failed' in result['msg'], result
+    assert f'removed the CA bundle it had created: {folder / "ca-bundle.pem"}' in result['msg'], result['msg']
+    assert not (tmp_path / 'etc').exists()
+
+    # With the folder there and an older bundle in it: the failed task leaves the new bundle.
+    folder.mkdir(parents=True)
+    (folder / 'ca-bundle.pem').write_bytes(b'')
+    os.chmod(folder / 'ca-bundle.pem', 0o644)
+    result, target = run_action(args, target=failing_install())
+    assert result['failed'] is True and 'CA bundle' not in result['msg'], result
+    assert (folder / 'ca-bundle.pem').read_bytes() == tls_bundle_bytes(args['bundle'], tmp_path)
+
+
+def test_bundle_for_a_host_without_certificates_of_its_own(ca, host):
+    # No certificate items: the bundle still gets its one module run.
+    args = dict(ca_cert_path=ca['cert_path'], ca_key_path=ca['key_path'], ca_key_passphrase='ca-pass-phrase',
+                certificates=[], bundle=bundle_of(ca, host))
+    result, target = run_action(args)
+    assert result['changed'] is True and result['results'] == [] and result['bundle']['changed'] is True, result
+    assert len(target.calls) == 1 and os.listdir(host) == ['ca-bundle.pem']
+    again, target = run_action(args)
+    assert again['changed'] is False and len(target.calls) == 1
+    assert run_action(dict(args, bundle=None))[1].calls == []
+
+
+def test_where_a_certificate_may_be_refused_the_bundle_is_written_only_after_the_checks(ca, host, tmp_path):
+    """allow_ca_change false (or crl_path): the first run only compares the bundle; a refused host
+    keeps the bundle it trusts now (its certificate stays), a host that passes gets it in the
+    next run - the one for its CSRs when there is one, else one of its own."""
+    args = task_args(ca, host, allow_ca_change=False, bundle=bundle_of(ca, host))
+    cold, target = run_action(args)
+    assert cold['changed'] is True and cold['bundle']['changed'] is True, cold
+    assert [call['bundle'].get('report_only') for call in target.calls] == [True, False]
+    assert target.calls[1]['certificates'] == [] and 'content' in target.calls[1]['bundle']
+    assert Path(args['bundle']['dest']).read_bytes() == tls_bundle_bytes(args['bundle'], tmp_path)
+    rerun, target = run_action(args)
+    assert rerun['changed'] is False and len(target.calls) == 1 and rerun['bundle']['changed'] is False, rerun
+
+    # A renewal (SANs changed) and a bundle change: both in the run for the CSR.
+    other = pki.build_ca(pki.generate_private_key('ecdsa'), 'Next CA')
+    args = task_args(ca, host, allow_ca_change=False, subject_alt_names=SANS + ['DNS:db1'],
+                     bundle=bundle_of(ca, host, pki.certificate_pem(other).decode()))
+    renewed, target = run_action(args)
+    assert renewed['changed'] is True and renewed['bundle']['changed'] is True and renewed['reasons'], renewed
+    assert len(target.calls) == 2 and 'csr' not in target.calls[1] and target.calls[1]['bundle']['report_only'] is False
+    assert target.calls[1]['key_path'] == str(host / 'peer.key')
+    assert Path(args['bundle']['dest']).read_bytes() == tls_bundle_bytes(args['bundle'], tmp_path)
+    assert renewed['diff'][-1]['after'].endswith(f'CN=Next CA  {pki.fingerprint_sha256(other)}\n')
+    check, target = run_action(dict(args, bundle=bundle_of(ca, host)), check_mode=True)
+    assert check['bundle']['changed'] is True and len(target.calls) == 1
+
+    # A new CA (another key): refused, and the bundle is not touched.
+    state = snapshot(host)
+    other_key = pki.generate_private_key('ecdsa')
+    Path(ca['cert_path']).write_bytes(pki.certificate_pem(pki.build_ca(other_key, 'Test CA')))
+    Path(ca['key_path']).write_bytes(pki.serialize_private_key(other_key, 'ca-pass-phrase'))
+    args = task_args(ca, host, allow_ca_change=False, subject_alt_names=SANS + ['DNS:db1'], bundle=bundle_of(ca, host))
+    refused, target = run_action(args)
+    assert refused['failed'] is True and 'is not from the CA' in refused['msg'], refused
+    assert len(target.calls) == 1 and target.commands == [] and snapshot(host) == state
+    # The same without a bundle in place: none is made, none is reported removed.
+    os.unlink(host / 'ca-bundle.pem')
+    refused, target = run_action(args)
+    assert refused['failed'] is True and 'bundle' not in refused['msg'] and target.commands == [], refused
+    assert not (host / 'ca-bundle.pem').exists()

@@ -313,3 +313,17 @@ def test_playbook_with_a_vault_password_file(pkix, tmp_path):
     assert (pkix['host'] / 'byo.crt').read_bytes() == cert_text
     certs = pki.load_certificates((pkix['host'] / 'peer.crt').read_bytes(), 'peer.crt')
     assert len(certs) == 2 and pki.issued_by(certs[1], pkix['root'])
+
+
+def test_byo_installs_the_ca_bundle_in_the_same_module_run(pkix):
+    cert_src, key_src, _cert_text, _key_text = external_files(pkix)
+    loader = loader_with(vault())
+    bundle = dict(dest=str(pkix['host'] / 'ca-bundle.pem'), certificates=[(pkix['ctl'] / 'root.crt').read_text()])
+    args = byo_args(pkix, cert_src, key_src, bundle=bundle)
+    applied, target = run_action(args, loader=loader)
+    assert applied['changed'] and applied['bundle']['changed'] is True and applied['bundle']['count'] == 1, applied
+    assert len(target.calls) == 1 and target.calls[0]['bundle']['content'] == pki.certificate_pem(pkix['root']).decode()
+    assert (pkix['host'] / 'ca-bundle.pem').read_bytes() == pki.certificate_pem(pkix['root'])
+    assert stat.S_IMODE(os.stat(pkix['host'] / 'ca-bundle.pem').st_mode) == 0o644
+    again, target = run_action(args, loader=loader)
+    assert again['changed'] is False and again['bundle']['changed'] is False and len(target.calls) == 1, again

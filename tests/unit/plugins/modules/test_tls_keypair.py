@@ -436,3 +436,113 @@ def test_folder_owner_without_folder_mode_is_refused(tmp_path, capsys):
     result = run_main(tls_keypair, params(tmp_path, folder_group='root'), capsys)
     assert result['failed'] and 'folder_mode' in result['msg'], result
     assert os.listdir(tmp_path / 'host') == []
+
+
+# The CA bundle (bundle): written by the same run, last, with its final mode from the start.
+
+def _bundle(tmp_path, ca, **kw):
+    bundle = dict(dest=str(tmp_path / 'etc' / 'tls' / 'ca-bundle.pem'),
+                  content=pki.certificate_pem(ca[0]).decode(), mode='0644')
+    bundle.update(kw)
+    return bundle
+
+
+def test_bundle_is_written_in_the_same_run_then_left_alone(tmp_path, capsys, ca):
+    bundle = _bundle(tmp_path, ca)
+    args = dict(certificates=_folder_items(tmp_path / 'etc'), folder_mode='0750', bundle=bundle)
+    check = run_main(tls_keypair, args, capsys, check_mode=True)
+    assert check['bundle'] == {'dest': bundle['dest'], 'changed': True, 'created': True, 'previous': None}, check
+    assert not (tmp_path / 'etc').exists()
+
+    modes = []
+    real_write = files.write_files
+
+    def recording_write(specs, *a, **kw):
+        modes.extend((spec.path, spec.mode) for spec in specs)
+        return real_write(specs, *a, **kw)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(files, 'write_files', recording_write)
+        first = run_main(tls_keypair, args, capsys)
+    assert first['changed'] is True and first['bundle']['changed'] is True and first['bundle']['created'] is True
+    assert open(bundle['dest']).read() == bundle['content'] and mode_of(bundle['dest']) == 0o644
+    assert (bundle['dest'], 0o644) in modes          # its final mode from the start, not chmod after
+    assert sorted(os.listdir(tmp_path / 'etc' / 'tls')) == ['a.key', 'b.key', 'ca-bundle.pem']
+
+    state = snapshot(tmp_path)
+    again = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
+    assert again['changed'] is False and again['bundle'] == {'dest': bundle['dest'], 'changed': False, 'created': False}
+    assert snapshot(tmp_path) == state
+
+    # A mode opened by hand is closed again (check mode first); the content stays.
+    os.chmod(bundle['dest'], 0o666)
+    fixed = run_main(tls_keypair, dict(args, defer_csr=True), capsys, check_mode=True)
+    assert fixed['changed'] is True and fixed['bundle']['attributes_changed'] == ['mode'] and mode_of(bundle['dest']) == 0o666
+    fixed = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
+    assert fixed['bundle'] == {'dest': bundle['dest'], 'changed': False, 'created': False, 'attributes_changed': ['mode']}
+    assert mode_of(bundle['dest']) == 0o644
+
+    # New content: replaced, and the certificates it held come back (nothing else of the file).
+    other, _key, _kp, _cp = make_ca(tmp_path / 'ca2', 'Other CA')
+    with open(bundle['dest'], 'a') as handle:
+        handle.write('# a comment that is not returned\n')
+    new = dict(bundle, content=bundle['content'] + pki.certificate_pem(other).decode())
+    replaced = run_main(tls_keypair, dict(args, defer_csr=True, bundle=new), capsys)
+    assert replaced['bundle']['changed'] is True and replaced['bundle']['created'] is False
+    assert replaced['bundle']['previous'] == bundle['content']
+    assert open(bundle['dest']).read() == new['content']
+
+
+def test_bad_bundle_input_names_the_option_and_writes_nothing(tmp_path, capsys, ca):
+    for change, fragment in ((dict(group='no-such-group-dbtls'), "bundle.group: group 'no-such-group-dbtls' does not exist"),
+                             (dict(mode='u+rw'), 'bundle.mode:'),
+                             (dict(content='not a certificate'), 'bundle.content: must be PEM certificates'),
+                             (dict(dest='relative.pem'), 'bundle.dest:'),
+                             (dict(dest=str(tmp_path / 'missing' / 'ca.pem')), '(bundle.dest)')):
+        args = dict(certificates=_folder_items(tmp_path / 'etc'), folder_mode='0750',
+                    bundle=_bundle(tmp_path, ca, **change))
+        result = run_main(tls_keypair, args, capsys)
+        assert result['failed'] and fragment in result['msg'], (change, result)
+        # Refused before the folders were made (not made, then removed again).
+        assert 'removed' not in result['msg'], result['msg']
+        assert not (tmp_path / 'etc').exists() and not (tmp_path / 'missing').exists()
+    # An existing folder is not corrected either.
+    (tmp_path / 'etc' / 'tls').mkdir(parents=True)
+    os.chmod(tmp_path / 'etc' / 'tls', 0o777)
+    args = dict(certificates=_folder_items(tmp_path / 'etc'), folder_mode='0750',
+                bundle=_bundle(tmp_path, ca, group='no-such-group-dbtls'))
+    assert run_main(tls_keypair, args, capsys)['failed']
+    assert mode_of(tmp_path / 'etc' / 'tls') == 0o777 and os.listdir(tmp_path / 'etc' / 'tls') == []
+    # The same without certificates (one key pair).
+    single = params(tmp_path, key_path=str(tmp_path / 'etc' / 'tls' / 'a.key'),
+                    cert_path=str(tmp_path / 'etc' / 'tls' / 'a.crt'), folder_mode='0750',
+                    bundle=_bundle(tmp_path, ca, group='no-such-group-dbtls'))
+    result = run_main(tls_keypair, single, capsys)
+    assert result['failed'] and 'bundle.group' in result['msg'], result
+    assert mode_of(tmp_path / 'etc' / 'tls') == 0o777 and os.listdir(tmp_path / 'etc' / 'tls') == []
+
+
+def test_a_run_that_fails_writes_no_bundle(tmp_path, capsys, ca):
+    items = _folder_items(tmp_path / 'etc')
+    bundle = _bundle(tmp_path, ca)
+
+    def failing_csr(*_a, **_kw):
+        raise pki.PKIError('disk full')
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pki, 'build_csr', failing_csr)
+        result = run_main(tls_keypair, dict(certificates=items, folder_mode='0750', bundle=bundle), capsys)
+    assert result['failed'] and 'disk full' in result['msg'], result
+    assert not os.path.exists(bundle['dest']) and not (tmp_path / 'etc').exists()
+
+
+def test_bundle_report_only_compares_and_writes_nothing(tmp_path, capsys, ca):
+    bundle = _bundle(tmp_path, ca, report_only=True)
+    args = dict(certificates=_folder_items(tmp_path / 'etc'), folder_mode='0750', bundle=bundle)
+    first = run_main(tls_keypair, args, capsys)
+    assert first['bundle'] == {'dest': bundle['dest'], 'changed': True, 'created': True, 'previous': None}, first
+    assert not os.path.exists(bundle['dest'])
+    written = run_main(tls_keypair, dict(args, bundle=dict(bundle, report_only=False)), capsys)
+    assert written['bundle']['changed'] is True and open(bundle['dest']).read() == bundle['content']
+    os.chmod(bundle['dest'], 0o600)
+    state = snapshot(tmp_path)
+    again = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
+    assert again['bundle']['attributes_changed'] == ['mode'] and snapshot(tmp_path) == state
