@@ -288,6 +288,7 @@ def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None],
     first certificate's SHA-256 fingerprint (as openssl x509 prints it) or why it could not be read.
     units: main PID, active state and the epoch second its main process started (systemd's
     ExecMainStartTimestamp through date, as the rotation compares it with files' change times).
+    journal_since: the units' journal since that epoch second, as read_service_log() reads it.
     """
     openssl, systemctl, date = which('openssl'), which('systemctl'), which('date')
     result: dict[str, t.Any] = {'now': int(now()), 'cert_fingerprint': '', 'ports': [], 'units': {}}
@@ -327,6 +328,8 @@ def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None],
         result['units'][unit] = state
     started = [u['started'] for u in result['units'].values() if u['started'] is not None]
     result['started'] = min(started) if started else ''
+    if params.get('journal_since') is not None:
+        result['journal'] = read_service_log(run, {'units': params.get('units') or [], 'since': params['journal_since']}, which)
     return result
 
 

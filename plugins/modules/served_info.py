@@ -44,6 +44,11 @@ options:
     type: list
     elements: str
     default: []
+  journal_since:
+    description:
+      - Also read the journal of O(units) since this epoch second (the host's clock), as M(dbtls.transport.service_log)
+        does, in the same run - for example to see how a service came back after a change.
+    type: int
 '''
 
 EXAMPLES = r'''
@@ -81,6 +86,10 @@ started:
   description: Epoch second the oldest running unit of O(units) started; empty when none runs.
   returned: always
   type: raw
+journal:
+  description: The journal of O(units) since O(journal_since) - C(lines) and C(excerpt), as M(dbtls.transport.service_log) returns them.
+  returned: with O(journal_since)
+  type: dict
 '''
 
 import time  # noqa: E402
@@ -94,6 +103,7 @@ ARGUMENT_SPEC = {
     'client_cert': {'type': 'path'},
     'client_key': {'type': 'path', 'no_log': False},
     'units': {'type': 'list', 'elements': 'str', 'default': []},
+    'journal_since': {'type': 'int'},
 }
 
 

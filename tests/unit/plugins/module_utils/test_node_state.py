@@ -183,6 +183,28 @@ def test_read_served_ports_file_and_units():
     assert s_client[0][-4:] == ['-cert', '/c.crt', '-key', '/c.key'] and s_client[1][-2:] == ['-starttls', 'mysql']
 
 
+def test_read_served_with_the_journal_since_a_change():
+    seen = []
+
+    def run(argv, data=None):
+        seen.append(argv)
+        if argv[1] == 'show':
+            return 0, 'MainPID=42\nActiveState=active\nExecMainStartTimestamp=\n', ''
+        if argv[0] == '/bin/journalctl':
+            return 0, 'WSREP: IST received\nready for connections\n', ''
+        raise AssertionError(argv)
+
+    tools = {'systemctl': '/bin/systemctl', 'journalctl': '/bin/journalctl'}
+    result = node_state.read_served(run, {'units': ['mariadb'], 'journal_since': 1796547600}, tools.get, lambda: 1796550000)
+    assert result['units']['mariadb']['main_pid'] == 42
+    assert result['journal']['lines'] == ['WSREP: IST received', 'ready for connections']
+    assert ['/bin/journalctl', '--no-pager', '-o', 'cat', '-u', 'mariadb', '--since', '@1796547600'] in seen
+    # Without journal_since no journal is read.
+    seen.clear()
+    assert 'journal' not in node_state.read_served(run, {'units': ['mariadb']}, tools.get, lambda: 0)
+    assert not [argv for argv in seen if argv[0] == '/bin/journalctl']
+
+
 def test_read_served_refuses_an_unreadable_certificate_file():
     def run(argv, data=None):
         return 1, '', 'Could not open file or uri for loading certificate from /x.crt\n'
