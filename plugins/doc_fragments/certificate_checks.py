@@ -20,7 +20,8 @@ options:
       - Certificates to check, each as M(dbtls.transport.tls_verify) checks one with C(fail_on_findings=false) -
         against its key and CA file, the names and usage it must carry and the days it must have left.
       - The result is returned by name in RV(certificates), and whether each file named exists in RV(tls_files); a
-        missing or unreadable file is a finding, not a failure. Nothing of a key is returned.
+        missing or unreadable file is a finding, not a failure, and so is every check on a host without the
+        cryptography library (the rest of the read is returned). Nothing of a key is returned.
     type: list
     elements: dict
     default: []

@@ -66,11 +66,10 @@ def check_files(params: dict, now=None) -> dict:
 
 def check_all(checks: list) -> dict:
     """``certificates`` (each check's result by name; a file that cannot be read or parsed is a
-    finding) and ``tls_files`` (whether each file named exists, links followed). ValueError names
-    what is wrong with the input, or the missing cryptography library."""
-    if not pki.HAS_CRYPTOGRAPHY:
-        raise ValueError('certificates: ' + (pki.CRYPTOGRAPHY_IMPORT_ERROR if pki.CRYPTOGRAPHY_TOO_OLD
-                                             else f'checking certificates needs the Python library {pki.CRYPTOGRAPHY_REQUIREMENT} on the host'))
+    finding) and ``tls_files`` (whether each file named exists, links followed). Without the
+    cryptography library every check is a finding that says so: a node read that also checks
+    certificates still answers (a recovery reads nodes where nothing else matters). ValueError
+    names what is wrong with the input."""
     names = [check['name'] for check in checks]
     if len(set(names)) != len(names):
         raise ValueError(f'certificates: each name must be given once, got {", ".join(names)}')
@@ -78,6 +77,12 @@ def check_all(checks: list) -> dict:
                  for path in (check['cert_path'], check.get('key_path'), check.get('ca_path')) if path}
     results = {}
     for check in checks:
+        if not pki.HAS_CRYPTOGRAPHY:
+            missing = (pki.CRYPTOGRAPHY_IMPORT_ERROR if pki.CRYPTOGRAPHY_TOO_OLD
+                       else f'the Python library {pki.CRYPTOGRAPHY_REQUIREMENT} is not installed')
+            results[check['name']] = {'valid': False, 'certificate': {}, 'chain': [],
+                                      'findings': [f'{check["cert_path"]}: not checked on this host: {missing}']}
+            continue
         try:
             results[check['name']] = check_files(check)
         except (pki.PKIError, files.FilesError, OSError) as exc:

@@ -49,7 +49,7 @@ CERTIFICATES_OPTION = {'type': 'list', 'elements': 'dict', 'default': [], 'optio
 def check_certificates(checks: list) -> dict:
     """``certificates`` and ``tls_files`` for the ``certificates`` option (cert_check.check_all());
     the certificate code, and cryptography, are loaded only when there is something to check.
-    Raises ValueError for bad input or a missing cryptography library."""
+    Raises ValueError for bad input."""
     if not checks:
         return {'certificates': {}, 'tls_files': {}}
     from ansible_collections.dbtls.transport.plugins.module_utils import cert_check  # pylint: disable=import-outside-toplevel

@@ -85,3 +85,15 @@ def test_a_name_given_twice_is_refused(node, read):
     result = read([dict(node['peer'], name='server'), dict(node['client'], name='server')])
     assert result['failed'] is True
     assert result['msg'] == 'certificates: each name must be given once, got server, server'
+
+
+def test_without_cryptography_each_check_is_a_finding(node, read, monkeypatch):
+    # The read still answers (a recovery reads nodes where certificates do not matter).
+    monkeypatch.setattr(pki, 'HAS_CRYPTOGRAPHY', False)
+    monkeypatch.setattr(pki, 'CRYPTOGRAPHY_TOO_OLD', False)
+    result = read([dict(node['peer'], name='server')])
+    assert not result.get('failed'), result
+    assert result['certificates']['server']['valid'] is False
+    assert result['certificates']['server']['findings'] == [
+        f'{node["peer"]["cert_path"]}: not checked on this host: the Python library {pki.CRYPTOGRAPHY_REQUIREMENT} is not installed']
+    assert result['tls_files'][node['peer']['cert_path']] is True
