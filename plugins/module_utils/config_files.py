@@ -11,10 +11,15 @@ passes are they written together by files.write_files (temp file beside the targ
 attributes, rename, SELinux label of the file it replaces). So a bad file changes nothing, and the
 caller learns in one result which files changed. A file marked secret is compared and written like
 the others but never appears in the diff.
+
+``differing()`` answers on the controller, from a node read that already holds each file's
+SHA-256, owner, group and mode (host_info's ``checksums``), which files a config_files run would
+write, so that a run with nothing to write need not be made.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import shutil
@@ -112,3 +117,29 @@ def ensure(params: dict, check_mode: bool, run: Runner) -> dict:
         files.write_files(specs)
     return {'changed': bool(specs), 'files': results,
             'changed_files': [spec.path for spec in specs], 'diff': diffs, 'warnings': warnings}
+
+
+def differing(wanted: t.Iterable[t.Mapping], read: t.Mapping[str, t.Mapping]) -> list[str]:
+    """The dest of each file of ``wanted`` (config_files' files) that a run would write: missing
+    from ``read`` (path -> an entry with exists, regular, checksum, owner, group and mode, as
+    node_state.path_entry returns it), not a regular file, or another content, mode, owner or group
+    (owner and group only where given). Raises ConfigFilesError for an entry without a checksum."""
+    out = []
+    for index, item in enumerate(wanted):
+        dest, content, _secret = _wanted(dict(item), index)
+        entry = read.get(dest)
+        if entry is None:
+            raise ConfigFilesError(f'{dest}: not in the node read (give it to host_info as checksums)')
+        if not entry.get('exists') or not entry.get('regular'):
+            out.append(dest)
+            continue
+        if not entry.get('checksum'):
+            raise ConfigFilesError(f'{dest}: the node read has no checksum of it (give it to host_info as checksums)')
+        mode = files.parse_mode(item.get('mode'), f'{dest}: mode')
+        same = (entry['checksum'] == hashlib.sha256(content).hexdigest()
+                and (mode is None or int(str(entry.get('mode') or '0'), 8) == mode)
+                and item.get('owner') in (None, entry.get('owner'))
+                and item.get('group') in (None, entry.get('group')))
+        if not same:
+            out.append(dest)
+    return out

@@ -212,9 +212,12 @@ def public_text(path: str) -> str:
 
 
 def read_host(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:
-    """Paths (type, owner, group, mode, change time), the text of public files, and systemd units."""
+    """Paths (type, owner, group, mode, change time; with a SHA-256 for those of ``checksums``), the
+    text of public files, and systemd units."""
     systemctl = which('systemctl')
-    return {'paths': {path: path_entry(path) for path in params.get('paths') or []},
+    paths = {path: path_entry(path) for path in params.get('paths') or []}
+    paths.update({path: path_entry(path, checksum=True) for path in params.get('checksums') or []})
+    return {'paths': paths,
             'contents': {path: public_text(path) for path in params.get('contents') or []},
             'units': {unit: service_state(run, systemctl, unit) for unit in params.get('units') or []}}
 

@@ -30,6 +30,15 @@ options:
     type: list
     elements: path
     default: []
+  checksums:
+    description:
+      - Files described as O(paths) are, with the SHA-256 of their content in C(checksum) - for example the units a role
+        writes, so that it can tell on the controller whether they differ (filter P(dbtls.transport.config_files_differ#filter)).
+      - The digest of a file holding a short secret (a password) lets whoever reads the result test guesses against it;
+        name only files without secrets.
+    type: list
+    elements: path
+    default: []
   contents:
     description: Public files (certificates, bundles) whose text is returned; each must exist and hold no private key.
     type: list
@@ -61,8 +70,8 @@ RETURN = r'''
 paths:
   description:
     - For each path - C(exists), C(regular), C(directory), C(owner), C(group), C(mode) (octal text), C(world_readable),
-      C(executable) (by its owner), C(mtime) (epoch seconds, null when missing); C(link), C(link_target) and C(checksum)
-      are false or empty here (links are followed, contents not digested).
+      C(executable) (by its owner), C(mtime) (epoch seconds, null when missing), C(checksum) (SHA-256 of a regular file
+      of O(checksums), else empty); C(link) and C(link_target) are false and empty here (links are followed).
   returned: always
   type: dict
   sample: {/etc/dbtls/tls/peer.key: {exists: true, regular: true, directory: false, owner: root, group: vitess, mode: "0640",
@@ -95,6 +104,7 @@ from ansible_collections.dbtls.transport.plugins.module_utils import node_state 
 
 ARGUMENT_SPEC = {
     'paths': {'type': 'list', 'elements': 'path', 'default': []},
+    'checksums': {'type': 'list', 'elements': 'path', 'default': []},
     'contents': {'type': 'list', 'elements': 'path', 'default': []},
     'units': {'type': 'list', 'elements': 'str', 'default': []},
     'certificates': node_state.CERTIFICATES_OPTION,

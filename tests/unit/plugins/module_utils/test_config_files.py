@@ -4,13 +4,16 @@
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import stat
 import subprocess
 
 import pytest
 
 from ansible_collections.dbtls.transport.plugins.module_utils import config_files
+from ansible_collections.dbtls.transport.plugins.module_utils import node_state
 
 
 def run(argv):
@@ -95,3 +98,40 @@ def test_a_file_listed_twice_is_refused(tmp_path):
     with pytest.raises(config_files.ConfigFilesError, match='listed twice'):
         config_files.ensure({'files': [item, dict(item)]}, False, run)
     assert not (tmp_path / 'a.cnf').exists()
+
+
+def test_differing_agrees_with_what_a_run_writes(tmp_path):
+    # The read is the real one (node_state.path_entry with its checksum), of real files.
+    me, my_group = pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+    wanted = [spec(tmp_path, 'a.cnf', '[ok] a\n', owner=me, group=my_group),
+              spec(tmp_path, 'b.cnf', '[ok] b\n', mode='0640'),
+              {'dest': str(tmp_path / 'c.cnf'), 'secret_content': '[ok] secret\n', 'mode': '0600'}]
+
+    def read():
+        return {item['dest']: node_state.path_entry(item['dest'], checksum=True) for item in wanted}
+
+    # Nothing there yet: every file differs, and a run writes every one.
+    assert config_files.differing(wanted, read()) == [item['dest'] for item in wanted]
+    config_files.ensure({'files': wanted}, False, run)
+    assert config_files.differing(wanted, read()) == []
+    # Content, mode and group differences are each seen; the run then writes exactly those.
+    (tmp_path / 'a.cnf').write_text('[ok] edited\n')
+    os.chmod(tmp_path / 'b.cnf', 0o644)
+    assert config_files.differing(wanted, read()) == [wanted[0]['dest'], wanted[1]['dest']]
+    assert config_files.ensure({'files': wanted}, False, run)['changed_files'] == [wanted[0]['dest'], wanted[1]['dest']]
+    assert config_files.differing(wanted, read()) == []
+    other_group = [g.gr_name for g in grp.getgrall() if g.gr_name != my_group][0]
+    assert config_files.differing([dict(wanted[0], group=other_group)], read()) == [wanted[0]['dest']]
+    # A path replaced by a folder is not a regular file: it differs.
+    os.remove(tmp_path / 'b.cnf')
+    os.mkdir(tmp_path / 'b.cnf')
+    assert config_files.differing(wanted, read()) == [wanted[1]['dest']]
+
+
+def test_differing_refuses_a_read_without_the_file_or_its_checksum(tmp_path):
+    item = spec(tmp_path, 'a.cnf', 'x\n')
+    (tmp_path / 'a.cnf').write_text('x\n')
+    with pytest.raises(config_files.ConfigFilesError, match='not in the node read'):
+        config_files.differing([item], {})
+    with pytest.raises(config_files.ConfigFilesError, match='has no checksum'):
+        config_files.differing([item], {item['dest']: node_state.path_entry(item['dest'])})
