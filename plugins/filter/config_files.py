@@ -13,12 +13,12 @@ from ansible_collections.dbtls.transport.plugins.module_utils import config_file
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 
 
-def config_files_differ(wanted, read):
-    """``files | dbtls.transport.config_files_differ(host.paths)`` -> the dests a config_files run would write."""
+def config_files_differ(wanted, read, key=None):
+    """``files | dbtls.transport.config_files_differ(host.paths[, key])`` -> the dests a config_files run would write."""
     if not isinstance(wanted, list) or not isinstance(read, dict):
         raise AnsibleFilterError('config_files_differ: give the list of files and the read paths (a dict)')
     try:
-        return config_files.differing(wanted, read)
+        return config_files.differing(wanted, read, key or None)
     except (config_files.ConfigFilesError, files.FilesError) as exc:
         raise AnsibleFilterError(f'config_files_differ: {exc}') from exc
 

@@ -20,6 +20,7 @@ write, so that a run with nothing to write need not be made.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import shlex
 import shutil
@@ -119,24 +120,24 @@ def ensure(params: dict, check_mode: bool, run: Runner) -> dict:
             'changed_files': [spec.path for spec in specs], 'diff': diffs, 'warnings': warnings}
 
 
-def differing(wanted: t.Iterable[t.Mapping], read: t.Mapping[str, t.Mapping]) -> list[str]:
+def differing(wanted: t.Iterable[t.Mapping], read: t.Mapping[str, t.Mapping], key: str | None = None) -> list[str]:
     """The dest of each file of ``wanted`` (config_files' files) that a run would write: missing
     from ``read`` (path -> an entry with exists, regular, checksum, owner, group and mode, as
     node_state.path_entry returns it), not a regular file, or another content, mode, owner or group
-    (owner and group only where given). Raises ConfigFilesError for an entry without a checksum."""
+    (owner and group only where given). A file the read does not hold with a digest counts as
+    differing. With ``key``, the read's checksums are HMAC-SHA256 under it (node_state.keyed_entry),
+    else SHA-256. Raises ConfigFilesError for bad input (a relative dest, no content)."""
     out = []
     for index, item in enumerate(wanted):
         dest, content, _secret = _wanted(dict(item), index)
         entry = read.get(dest)
-        if entry is None:
-            raise ConfigFilesError(f'{dest}: not in the node read (give it to host_info as checksums)')
-        if not entry.get('exists') or not entry.get('regular'):
+        # Not read, or read without its digest: it may differ, so a run would look at it.
+        if not entry or not entry.get('exists') or not entry.get('regular') or not entry.get('checksum'):
             out.append(dest)
             continue
-        if not entry.get('checksum'):
-            raise ConfigFilesError(f'{dest}: the node read has no checksum of it (give it to host_info as checksums)')
         mode = files.parse_mode(item.get('mode'), f'{dest}: mode')
-        same = (entry['checksum'] == hashlib.sha256(content).hexdigest()
+        digest = (hmac.new(key.encode('utf-8'), content, hashlib.sha256) if key else hashlib.sha256(content)).hexdigest()
+        same = (hmac.compare_digest(str(entry['checksum']), digest)
                 and (mode is None or int(str(entry.get('mode') or '0'), 8) == mode)
                 and item.get('owner') in (None, entry.get('owner'))
                 and item.get('group') in (None, entry.get('group')))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import grp
 import hashlib
+import hmac
 import os
 import pwd
 import re
@@ -195,6 +196,20 @@ _PRIVATE_KEY = re.compile(r'-----BEGIN [A-Z ]*PRIVATE KEY-----')
 MAX_CONTENT = 1024 * 1024
 
 
+def keyed_entry(path: str, key: str) -> dict:
+    """path_entry() of a file, with ``checksum`` the HMAC-SHA256 of its content under ``key`` (a
+    secret the caller makes for one run): the caller can compare it with the content it wants, but
+    the result, which logs may show, lets nobody test guesses of a secret in the file."""
+    entry = path_entry(path)
+    if entry['regular']:
+        try:
+            with open(path, 'rb') as handle:
+                entry['checksum'] = hmac.new(key.encode('utf-8'), handle.read(), hashlib.sha256).hexdigest()
+        except OSError:
+            entry['checksum'] = ''
+    return entry
+
+
 def public_text(path: str) -> str:
     """The text of a public file (a certificate or a bundle); a private key is refused, so that no
     key leaves the host through this read."""
@@ -270,6 +285,11 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     if params.get('dhparams_wanted'):
         result['dhparams']['wanted'] = dhparams_check(*run(
             [openssl, 'dhparam', '-check', '-text', '-noout'], data=params['dhparams_wanted'])) if openssl else missing
+
+    key = params.get('checksum_key') or ''
+    if params.get('checksums') and not key:
+        raise ValueError('checksums needs checksum_key')
+    result['files'] = {path: keyed_entry(path, key) for path in params.get('checksums') or []}
 
     result['socat_openssl'] = None
     if params.get('check_socat'):

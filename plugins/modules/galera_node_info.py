@@ -70,6 +70,18 @@ options:
     description: Whether to read socat's build options (C(socat -V)).
     type: bool
     default: false
+  checksums:
+    description:
+      - Files to describe in RV(files) with a keyed digest of their content (HMAC-SHA256 under O(checksum_key)) - the
+        drop-ins a role writes, so that it can tell on the controller whether they differ (filter
+        P(dbtls.transport.config_files_differ#filter) with the same key). A file holding a secret may be named: without
+        the key, the digest lets nobody test guesses of it.
+    type: list
+    elements: path
+    default: []
+  checksum_key:
+    description: The key of O(checksums); required with them. Make a new random one for each run and keep it out of logs.
+    type: str
 '''
 
 EXAMPLES = r'''
@@ -136,6 +148,12 @@ socat_openssl:
   description: Whether socat is built with OpenSSL; null when not asked, false when socat is missing.
   returned: always
   type: bool
+files:
+  description:
+    - For each file of O(checksums), described as P(dbtls.transport.host_info#module) describes paths, with C(checksum)
+      the HMAC-SHA256 of its content under O(checksum_key) (empty when it is not a readable regular file).
+  returned: always
+  type: dict
 certificates:
   description:
     - For each entry of O(certificates), by its name - C(valid), C(findings), C(certificate) and C(chain), as
@@ -169,6 +187,8 @@ ARGUMENT_SPEC = {
     'dhparams_path': {'type': 'path'},
     'dhparams_wanted': {'type': 'str'},
     'check_socat': {'type': 'bool', 'default': False},
+    'checksums': {'type': 'list', 'elements': 'path', 'default': []},
+    'checksum_key': {'type': 'str', 'no_log': True},
     'certificates': node_state.CERTIFICATES_OPTION,
 }
 
@@ -213,7 +233,10 @@ def main():
         return module.get_bin_path(name)
 
     query = server_query(params['login_unix_socket']) if params['login_unix_socket'] else None
-    result = node_state.read_galera_node(run, query, params, which)
+    try:
+        result = node_state.read_galera_node(run, query, params, which)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
     try:
         result.update(node_state.check_certificates(params['certificates']))
     except ValueError as exc:

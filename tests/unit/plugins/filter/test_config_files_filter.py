@@ -35,5 +35,5 @@ def test_only_the_files_that_differ():
 def test_bad_input_names_the_filter():
     with pytest.raises(AnsibleFilterError, match='config_files_differ: give the list of files'):
         DIFFER({'dest': '/x'}, {})
-    with pytest.raises(AnsibleFilterError, match='config_files_differ: /etc/a: not in the node read'):
-        DIFFER([{'dest': '/etc/a', 'content': 'x', 'mode': '0644'}], {})
+    with pytest.raises(AnsibleFilterError, match='config_files_differ: files.0..dest: an absolute path is required'):
+        DIFFER([{'dest': 'etc/a', 'content': 'x', 'mode': '0644'}], {})

@@ -128,10 +128,22 @@ def test_differing_agrees_with_what_a_run_writes(tmp_path):
     assert config_files.differing(wanted, read()) == [wanted[1]['dest']]
 
 
-def test_differing_refuses_a_read_without_the_file_or_its_checksum(tmp_path):
+def test_differing_counts_a_file_the_read_does_not_hold_as_differing(tmp_path):
     item = spec(tmp_path, 'a.cnf', 'x\n')
     (tmp_path / 'a.cnf').write_text('x\n')
-    with pytest.raises(config_files.ConfigFilesError, match='not in the node read'):
-        config_files.differing([item], {})
-    with pytest.raises(config_files.ConfigFilesError, match='has no checksum'):
-        config_files.differing([item], {item['dest']: node_state.path_entry(item['dest'])})
+    assert config_files.differing([item], {}) == [item['dest']]
+    assert config_files.differing([item], {item['dest']: node_state.path_entry(item['dest'])}) == [item['dest']]
+    assert config_files.differing([item], {item['dest']: node_state.path_entry(item['dest'], checksum=True)}) == []
+    with pytest.raises(config_files.ConfigFilesError, match='an absolute path is required'):
+        config_files.differing([dict(item, dest='a.cnf')], {})
+
+
+def test_differing_with_keyed_digests(tmp_path):
+    # galera_node_info's read: HMAC-SHA256 under a key of the run; the same key compares, another does not.
+    item = {'dest': str(tmp_path / 'secret.cnf'), 'secret_content': '[sst]\npassword=s3cret\n', 'mode': '0640'}
+    config_files.ensure({'files': [item]}, False, run)
+    read = {item['dest']: node_state.keyed_entry(item['dest'], 'run-key')}
+    assert read[item['dest']]['checksum'] != node_state.sha256_file(item['dest'])
+    assert config_files.differing([item], read, 'run-key') == []
+    assert config_files.differing([item], read, 'other-key') == [item['dest']]
+    assert config_files.differing([dict(item, secret_content='[sst]\npassword=other\n')], read, 'run-key') == [item['dest']]
