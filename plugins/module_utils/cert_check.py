@@ -18,6 +18,20 @@ from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
 
+def _load(path: str, load, findings: list):
+    """``load(data, path)`` of the file at ``path``; a missing or unreadable one is added to
+    ``findings`` (and None returned) instead of failing the check."""
+    data = files.read_file(path)
+    if data is None:
+        findings.append(f'{path}: no such file')
+        return None
+    try:
+        return load(data, path)
+    except pki.PKIError as exc:
+        findings.append(str(exc))
+        return None
+
+
 def check_files(params: dict, now=None) -> dict:
     """Read the files and run pki.verify(); unreadable input becomes a finding too."""
     findings = []
@@ -31,29 +45,9 @@ def check_files(params: dict, now=None) -> dict:
         data = params['certificate']
     certs = pki.load_certificates(data, cert_source)
 
-    key = None
-    key_source = params.get('key_path')
-    if key_source:
-        key_data = files.read_file(key_source)
-        if key_data is None:
-            findings.append(f'{key_source}: no such file')
-        else:
-            try:
-                key = pki.load_private_key(key_data, key_source)
-            except pki.PKIError as exc:
-                findings.append(str(exc))
-
-    ca_certs = None
-    ca_source = params.get('ca_path')
-    if ca_source:
-        ca_data = files.read_file(ca_source)
-        if ca_data is None:
-            findings.append(f'{ca_source}: no such file')
-        else:
-            try:
-                ca_certs = pki.load_certificates(ca_data, ca_source)
-            except pki.PKIError as exc:
-                findings.append(str(exc))
+    key_source, ca_source = params.get('key_path'), params.get('ca_path')
+    key = _load(key_source, pki.load_private_key, findings) if key_source else None
+    ca_certs = _load(ca_source, pki.load_certificates, findings) if ca_source else None
 
     facts, chain, more = pki.verify(
         certs, ca_certs, key=key, required_sans=params.get('required_sans') or [],
