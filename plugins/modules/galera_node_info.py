@@ -74,7 +74,7 @@ options:
     description:
       - Files to describe in RV(files) with a keyed digest of their content (HMAC-SHA256 under O(checksum_key)) - the
         drop-ins a role writes, so that it can tell on the controller whether they differ (filter
-        P(dbtls.transport.config_files_differ#filter) with the same key). A file holding a secret may be named: without
+        P(dbtls.transport.config_files_differ#filter) with the same key). A file holding a secret may be named, as without
         the key, the digest lets nobody test guesses of it.
     type: list
     elements: path
