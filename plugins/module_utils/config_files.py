@@ -19,7 +19,6 @@ write, so that a run with nothing to write need not be made.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import shlex
@@ -28,6 +27,7 @@ import tempfile
 import typing as t
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils.node_state import content_hasher
 
 
 class ConfigFilesError(Exception):
@@ -125,7 +125,7 @@ def differing(wanted: t.Iterable[t.Mapping], read: t.Mapping[str, t.Mapping], ke
     from ``read`` (path -> an entry with exists, regular, checksum, owner, group and mode, as
     node_state.path_entry returns it), not a regular file, or another content, mode, owner or group
     (owner and group only where given). A file the read does not hold with a digest counts as
-    differing. With ``key``, the read's checksums are HMAC-SHA256 under it (node_state.keyed_entry),
+    differing. With ``key``, the read's checksums are HMAC-SHA256 under it (node_state.path_entry with its key),
     else SHA-256. Raises ConfigFilesError for bad input (a relative dest, no content)."""
     out = []
     for index, item in enumerate(wanted):
@@ -136,8 +136,9 @@ def differing(wanted: t.Iterable[t.Mapping], read: t.Mapping[str, t.Mapping], ke
             out.append(dest)
             continue
         mode = files.parse_mode(item.get('mode'), f'{dest}: mode')
-        digest = (hmac.new(key.encode('utf-8'), content, hashlib.sha256) if key else hashlib.sha256(content)).hexdigest()
-        same = (hmac.compare_digest(str(entry['checksum']), digest)
+        digest = content_hasher(key)
+        digest.update(content)
+        same = (hmac.compare_digest(str(entry['checksum']), digest.hexdigest())
                 and (mode is None or int(str(entry.get('mode') or '0'), 8) == mode)
                 and item.get('owner') in (None, entry.get('owner'))
                 and item.get('group') in (None, entry.get('group')))

@@ -69,9 +69,16 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
-def sha256_file(path: str) -> str | None:
-    """Digest of a file's content, None when it cannot be read."""
-    digest = hashlib.sha256()
+def content_hasher(key: str | None = None):
+    """SHA-256, or with ``key`` HMAC-SHA256 under it: the digest of a file's content that a node
+    read returns (path_entry) and that the controller computes for the content it wants
+    (config_files.differing)."""
+    return hmac.new(key.encode('utf-8'), digestmod=hashlib.sha256) if key else hashlib.sha256()
+
+
+def sha256_file(path: str, key: str | None = None) -> str | None:
+    """Digest of a file's content (content_hasher()), None when it cannot be read."""
+    digest = content_hasher(key)
     try:
         with open(path, 'rb') as handle:
             for block in iter(lambda: handle.read(65536), b''):
@@ -169,10 +176,12 @@ def _name(lookup: t.Callable[[int], t.Any], number: int) -> str:
         return str(number)
 
 
-def path_entry(path: str, follow: bool = True, checksum: bool = False) -> dict:
+def path_entry(path: str, follow: bool = True, checksum: bool = False, key: str | None = None) -> dict:
     """exists, type, link target, owner, group, mode, permission bits and change time of a path,
     following links (as a service opening it does) unless ``follow`` is false; with ``checksum``
-    the SHA-256 of a regular file's content."""
+    the SHA-256 of a regular file's content, or with ``key`` its HMAC-SHA256 under that key (a
+    secret the caller makes for one run: the caller can compare it with the content it wants, but
+    the result, which logs may show, lets nobody test guesses of a secret in the file)."""
     try:
         info = os.stat(path) if follow else os.lstat(path)
     except OSError as exc:
@@ -189,25 +198,11 @@ def path_entry(path: str, follow: bool = True, checksum: bool = False) -> dict:
             'link': link, 'link_target': os.readlink(path) if link else '',
             'owner': _name(pwd.getpwuid, info.st_uid), 'group': _name(grp.getgrgid, info.st_gid),
             'mode': f'{mode:04o}', 'world_readable': bool(mode & stat.S_IROTH), 'executable': bool(mode & stat.S_IXUSR),
-            'mtime': info.st_mtime, 'checksum': (sha256_file(path) or '') if checksum and regular else ''}
+            'mtime': info.st_mtime, 'checksum': (sha256_file(path, key) or '') if checksum and regular else ''}
 
 
 _PRIVATE_KEY = re.compile(r'-----BEGIN [A-Z ]*PRIVATE KEY-----')
 MAX_CONTENT = 1024 * 1024
-
-
-def keyed_entry(path: str, key: str) -> dict:
-    """path_entry() of a file, with ``checksum`` the HMAC-SHA256 of its content under ``key`` (a
-    secret the caller makes for one run): the caller can compare it with the content it wants, but
-    the result, which logs may show, lets nobody test guesses of a secret in the file."""
-    entry = path_entry(path)
-    if entry['regular']:
-        try:
-            with open(path, 'rb') as handle:
-                entry['checksum'] = hmac.new(key.encode('utf-8'), handle.read(), hashlib.sha256).hexdigest()
-        except OSError:
-            entry['checksum'] = ''
-    return entry
 
 
 def public_text(path: str) -> str:
@@ -289,7 +284,7 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     key = params.get('checksum_key') or ''
     if params.get('checksums') and not key:
         raise ValueError('checksums needs checksum_key')
-    result['files'] = {path: keyed_entry(path, key) for path in params.get('checksums') or []}
+    result['files'] = {path: path_entry(path, checksum=True, key=key) for path in params.get('checksums') or []}
 
     result['socat_openssl'] = None
     if params.get('check_socat'):

@@ -142,7 +142,7 @@ def test_differing_with_keyed_digests(tmp_path):
     # galera_node_info's read: HMAC-SHA256 under a key of the run; the same key compares, another does not.
     item = {'dest': str(tmp_path / 'secret.cnf'), 'secret_content': '[sst]\npassword=s3cret\n', 'mode': '0640'}
     config_files.ensure({'files': [item]}, False, run)
-    read = {item['dest']: node_state.keyed_entry(item['dest'], 'run-key')}
+    read = {item['dest']: node_state.path_entry(item['dest'], checksum=True, key='run-key')}
     assert read[item['dest']]['checksum'] != node_state.sha256_file(item['dest'])
     assert config_files.differing([item], read, 'run-key') == []
     assert config_files.differing([item], read, 'other-key') == [item['dest']]
