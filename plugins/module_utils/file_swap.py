@@ -104,6 +104,8 @@ def swap(params: dict, check_mode: bool, run_command: validation.Runner | None =
     changed_files: list[str] = []
     to_validate: list[tuple[str, bytes, str]] = []
     dests: list[str] = []
+    diffs: list[dict] = []
+    named: list[str] = []
     for index, item in enumerate(items):
         dest, content, src_mode = _wanted(item, index)
         if dest in dests:
@@ -122,6 +124,13 @@ def swap(params: dict, check_mode: bool, run_command: validation.Runner | None =
         if not differs:
             continue
         changed_files.append(dest)
+        # Text given as content is shown in the diff, as config_files shows it; a src or a
+        # secret_content may be a key, and an attribute change has no text to show: named only.
+        if item.get('content') is not None and current != content:
+            diffs.append({'before_header': dest, 'after_header': dest,
+                          'before': (current or b'').decode('utf-8', 'replace'), 'after': content.decode('utf-8', 'replace')})
+        else:
+            named.append(dest)
         if item.get('validate'):
             to_validate.append((item['validate'], content, dest))
         specs.append(files.FileSpec(dest, content, mode, owner, group))
@@ -146,8 +155,8 @@ def swap(params: dict, check_mode: bool, run_command: validation.Runner | None =
                  if dest in changed_files or _has_backup(backup_dir, index, dest)]
     result = {'changed': changed, 'changed_files': changed_files, 'backed_up_files': backed_up,
               'backup_dir': backup_dir, 'warnings': warnings,
-              'diff': {'before': '', 'after': ''.join(f'replaced: {path}\n' for path in changed_files),
-                       'before_header': backup_dir, 'after_header': backup_dir}}
+              'diff': diffs + ([{'before': '', 'after': ''.join(f'replaced: {path}\n' for path in named),
+                                 'before_header': backup_dir, 'after_header': backup_dir}] if named else [])}
     if check_mode or not changed_files:
         return result
     files.ensure_folder(backup_dir, 0o700, 'root', 'root')

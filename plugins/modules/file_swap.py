@@ -37,7 +37,9 @@ attributes:
         installed yet is reported with a warning instead.
   diff_mode:
     support: partial
-    description: Names the files replaced (their content may be keys, so it is not shown).
+    description:
+      - Shows the change of each file given by O(files[].content).
+      - Names the other files replaced without their content (a O(files[].src) or O(files[].secret_content) may be a key).
   platform:
     support: full
     platforms: posix

@@ -197,3 +197,15 @@ def test_commit_keeps_the_backups_of_other_files(live):
     assert sorted(os.listdir(backup)) == ['1-peer.key', '2-new.cnf.absent']
     assert file_swap.run({'files': items(live), 'backup_dir': backup}, False)['backed_up_files'] == [
         items(live)[1]['dest'], items(live)[2]['dest']]
+
+
+def test_diff_shows_content_items_and_names_the_others(live):
+    (live / 'live' / 'garb').write_text('GALERA_GROUP=old\n')
+    params = {'files': garbd_items(live) + [items(live)[1]], 'backup_dir': str(live / 'backup')}
+    diff = file_swap.run(params, True, run_command)['diff']
+    assert diff[0] == {'before_header': str(live / 'live' / 'garb'), 'after_header': str(live / 'live' / 'garb'),
+                       'before': 'GALERA_GROUP=old\n', 'after': 'GALERA_GROUP=g\n'}
+    assert diff[1]['before'] == '' and diff[1]['after'] == '[Service]\nUser=garb\n'
+    # The key (a src) is named, its content never shown.
+    assert diff[2]['after'] == f'replaced: {live}/live/peer.key\n'
+    assert 'new key' not in repr(diff)
