@@ -219,6 +219,7 @@ ARGUMENT_SPEC = {
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+
     def run(argv):
         return module.run_command(argv, environ_update={'LC_ALL': 'C'})
 
