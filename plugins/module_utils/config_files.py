@@ -6,9 +6,9 @@
 
 Each file has its content (rendered on the controller), owner, group, mode and an optional
 validation command (``%s`` is the file to check, as ansible.builtin.template's ``validate``). The
-files that differ are validated first, each from a private 0600 copy, and only when every one
-passes are they written together by files.write_files (temp file beside the target with its final
-attributes, rename, SELinux label of the file it replaces). So a bad file changes nothing, and the
+files that differ are validated first, each from a private 0600 copy (validation.py), and only
+when every one passes are they written together by files.write_files (temp file beside the target
+with its final attributes, rename, SELinux label of the file it replaces). So a bad file changes nothing, and the
 caller learns in one result which files changed. A file marked secret is compared and written like
 the others but never appears in the diff.
 
@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import hmac
 import os
-import shlex
-import shutil
-import tempfile
 import typing as t
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils import validation
 from ansible_collections.dbtls.transport.plugins.module_utils.node_state import content_hasher
 
 
@@ -34,7 +32,7 @@ class ConfigFilesError(Exception):
     """Bad input or a failed validation; the message names the file."""
 
 
-Runner = t.Callable[[list], t.Tuple[int, str, str]]
+Runner = validation.Runner
 
 
 def _wanted(item: dict, index: int) -> tuple[str, bytes, bool]:
@@ -46,31 +44,6 @@ def _wanted(item: dict, index: int) -> tuple[str, bytes, bool]:
         raise ConfigFilesError(f'{dest}: give exactly one of content and secret_content')
     secret = given[0] == 'secret_content'
     return dest, str(item[given[0]]).encode('utf-8'), secret
-
-
-def _validate(command: str, content: bytes, dest: str, run: Runner, check_mode: bool) -> bool:
-    """Run the validation of one file; False when check mode could not (its tool is not installed yet)."""
-    if '%s' not in command:
-        raise ConfigFilesError(f'{dest}: validate must contain %s (the file to check), got {command!r}')
-    tool = shlex.split(command)[0]
-    if not (os.path.isfile(tool) if os.path.isabs(tool) else shutil.which(tool)):
-        if check_mode:
-            return False
-        raise ConfigFilesError(f'{dest}: the validation command {tool} is not installed; nothing was written')
-    folder = tempfile.mkdtemp(prefix='dbtls-validate-')
-    try:
-        path = os.path.join(folder, os.path.basename(dest))
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(content)
-        argv = [part.replace('%s', path) for part in shlex.split(command)]
-        rc, out, err = run(argv)
-        if rc != 0:
-            detail = ' '.join((err or out).split())[:300]
-            raise ConfigFilesError(f'{dest}: failed validation by {argv[0]} (rc {rc}): {detail}; nothing was written')
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return True
 
 
 def ensure(params: dict, check_mode: bool, run: Runner) -> dict:
@@ -110,10 +83,10 @@ def ensure(params: dict, check_mode: bool, run: Runner) -> dict:
                               'before': '(secret content not shown)\n' if current is not None else '',
                               'after': '(secret content not shown)\n'})
     # Every changed file passes its validation before any file is written.
-    warnings = []
-    for command, content, dest in to_validate:
-        if not _validate(command, content, dest, run, check_mode):
-            warnings.append(f'{dest}: not validated in check mode ({shlex.split(command)[0]} is not installed yet)')
+    try:
+        warnings = validation.validate_all(to_validate, run, check_mode)
+    except validation.ValidationError as exc:
+        raise ConfigFilesError(str(exc)) from None
     if specs and not check_mode:
         files.write_files(specs)
     return {'changed': bool(specs), 'files': results,

@@ -9,8 +9,15 @@ arbitrator replace live TLS files and option files through it. ``swap`` backs up
 that changes into a folder (root 0700: it holds keys) under the name ``<position>-<base name>``,
 keeping its owner, group, mode and SELinux label; a file that did not exist gets a marker
 ``<position>-<base name>.absent`` instead. Then every new file is written at once (files.write_files:
-all or none, each with its final owner, group, mode and label from the start). ``restore`` puts the
-backups back the same way and removes the files the markers name.
+all or none, each with its final owner, group, mode and label from the start). A file with a
+``validate`` command is checked first (validation.py, as config_files does): one refusal writes
+nothing, not even a backup. ``restore`` puts the backups back the same way and removes the files the
+markers name; ``commit`` removes the backups and markers of the listed files once the caller has seen
+the service run with the new files.
+
+A swap reports which listed files have a backup or marker after it (``backed_up_files``): a caller
+that finds one for a file the swap did not change learns that an earlier swap was never committed
+(its run stopped between the swap and the check of the service), and restarts all the same.
 
 A file that is already as wanted keeps the backup an earlier, interrupted swap made (that one holds
 the file from before the change); with ``force`` the swap counts as a change even when nothing
@@ -23,6 +30,7 @@ import os
 import stat
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
+from ansible_collections.dbtls.transport.plugins.module_utils import validation
 
 
 class FileSwapError(Exception):
@@ -32,6 +40,21 @@ class FileSwapError(Exception):
 def _backup_names(backup_dir: str, index: int, dest: str) -> tuple[str, str]:
     base = os.path.join(backup_dir, f'{index}-{os.path.basename(dest)}')
     return base, base + '.absent'
+
+
+def _has_backup(backup_dir: str, index: int, dest: str) -> bool:
+    return any(os.path.lexists(path) for path in _backup_names(backup_dir, index, dest))
+
+
+def _dests(params: dict) -> list[str]:
+    """The dest of each listed file, in order (restore and commit need nothing else)."""
+    out = []
+    for index, item in enumerate(params.get('files') or []):
+        dest = item.get('dest') or ''
+        if not os.path.isabs(dest):
+            raise FileSwapError(f'files[{index}].dest: an absolute path is required, got {dest!r}')
+        out.append(dest)
+    return out
 
 
 def _wanted(item: dict, index: int) -> tuple[str, bytes, int | None]:
@@ -70,8 +93,8 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def swap(params: dict, check_mode: bool) -> dict:
-    """Back up what changes, then write every new file at once."""
+def swap(params: dict, check_mode: bool, run_command: validation.Runner | None = None) -> dict:
+    """Validate what changes, back it up, then write every new file at once."""
     items = params.get('files') or []
     backup_dir = params['backup_dir']
     specs: list[files.FileSpec] = []
@@ -79,12 +102,15 @@ def swap(params: dict, check_mode: bool) -> dict:
     markers: list[str] = []
     stale: list[str] = []
     changed_files: list[str] = []
-    seen: set[str] = set()
+    to_validate: list[tuple[str, bytes, str]] = []
+    dests: list[str] = []
+    diffs: list[dict] = []
+    named: list[str] = []
     for index, item in enumerate(items):
         dest, content, src_mode = _wanted(item, index)
-        if dest in seen:
+        if dest in dests:
             raise FileSwapError(f'{dest}: listed twice')
-        seen.add(dest)
+        dests.append(dest)
         existing = _stat(dest)
         if existing is not None and not stat.S_ISREG(existing.st_mode):
             raise FileSwapError(f'{dest}: exists and is not a regular file; nothing was changed')
@@ -98,6 +124,15 @@ def swap(params: dict, check_mode: bool) -> dict:
         if not differs:
             continue
         changed_files.append(dest)
+        # Text given as content is shown in the diff, as config_files shows it; a src or a
+        # secret_content may be a key, and an attribute change has no text to show: named only.
+        if item.get('content') is not None and current != content:
+            diffs.append({'before_header': dest, 'after_header': dest,
+                          'before': (current or b'').decode('utf-8', 'replace'), 'after': content.decode('utf-8', 'replace')})
+        else:
+            named.append(dest)
+        if item.get('validate'):
+            to_validate.append((item['validate'], content, dest))
         specs.append(files.FileSpec(dest, content, mode, owner, group))
         backup, marker = _backup_names(backup_dir, index, dest)
         stale += [backup, marker]
@@ -106,10 +141,22 @@ def swap(params: dict, check_mode: bool) -> dict:
         else:
             backups.append(files.FileSpec(backup, current, stat.S_IMODE(existing.st_mode), existing.st_uid,
                                           existing.st_gid, label_from=dest))
+    # Every file the swap writes passes its validation before anything (a backup too) is written.
+    if to_validate and run_command is None:
+        raise FileSwapError(f'{to_validate[0][2]}: validate needs a command runner; nothing was written')
+    try:
+        warnings = validation.validate_all(to_validate, run_command, check_mode) if to_validate else []
+    except validation.ValidationError as exc:
+        raise FileSwapError(str(exc)) from None
     changed = bool(changed_files) or bool(params.get('force'))
-    result = {'changed': changed, 'changed_files': changed_files, 'backup_dir': backup_dir,
-              'diff': {'before': '', 'after': ''.join(f'replaced: {path}\n' for path in changed_files),
-                       'before_header': backup_dir, 'after_header': backup_dir}}
+    # After the run, every changed file has a backup or marker; an unchanged one keeps what an
+    # earlier, uncommitted swap left for it.
+    backed_up = [dest for index, dest in enumerate(dests)
+                 if dest in changed_files or _has_backup(backup_dir, index, dest)]
+    result = {'changed': changed, 'changed_files': changed_files, 'backed_up_files': backed_up,
+              'backup_dir': backup_dir, 'warnings': warnings,
+              'diff': diffs + ([{'before': '', 'after': ''.join(f'replaced: {path}\n' for path in named),
+                                 'before_header': backup_dir, 'after_header': backup_dir}] if named else [])}
     if check_mode or not changed_files:
         return result
     files.ensure_folder(backup_dir, 0o700, 'root', 'root')
@@ -128,10 +175,7 @@ def restore(params: dict, check_mode: bool) -> dict:
     backup_dir = params['backup_dir']
     specs: list[files.FileSpec] = []
     removed: list[str] = []
-    for index, item in enumerate(params.get('files') or []):
-        dest = item.get('dest') or ''
-        if not os.path.isabs(dest):
-            raise FileSwapError(f'files[{index}].dest: an absolute path is required, got {dest!r}')
+    for index, dest in enumerate(_dests(params)):
         backup, marker = _backup_names(backup_dir, index, dest)
         backup_stat = _stat(backup)
         if backup_stat is not None:
@@ -154,7 +198,32 @@ def restore(params: dict, check_mode: bool) -> dict:
             'backup_dir': backup_dir}
 
 
-def run(params: dict, check_mode: bool) -> dict:
+def commit(params: dict, check_mode: bool) -> dict:
+    """Remove the backup or marker of each listed file: the swap is confirmed and cannot be restored."""
+    backup_dir = params['backup_dir']
+    committed: list[str] = []
+    stale: list[str] = []
+    for index, dest in enumerate(_dests(params)):
+        present = [path for path in _backup_names(backup_dir, index, dest) if os.path.lexists(path)]
+        if present:
+            committed.append(dest)
+            stale += present
+    if not check_mode:
+        for path in stale:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                # A backup left behind would read as an uncommitted swap on every later run.
+                raise FileSwapError(f'{path}: cannot remove the backup ({exc.strerror or exc})') from None
+    return {'changed': bool(committed), 'committed_files': committed, 'backup_dir': backup_dir}
+
+
+def run(params: dict, check_mode: bool, run_command: validation.Runner | None = None) -> dict:
+    """``run_command(argv) -> (rc, stdout, stderr)`` runs the validation commands (the module's run_command)."""
     if params.get('state') == 'restored':
         return restore(params, check_mode)
-    return swap(params, check_mode)
+    if params.get('state') == 'committed':
+        return commit(params, check_mode)
+    return swap(params, check_mode, run_command)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -106,3 +107,105 @@ def test_a_file_removed_since_an_earlier_swap_is_removed_again_on_restore(live):
     assert not (live / 'backup' / '0-ca-bundle.pem').exists()
     file_swap.run({'state': 'restored', 'files': one, 'backup_dir': backup}, False)
     assert not (live / 'live' / 'ca-bundle.pem').exists()
+
+
+def run_command(argv):
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def garbd_items(tmp, settings='GALERA_GROUP=g\n'):
+    return [{'content': settings, 'dest': str(tmp / 'live' / 'garb'), 'mode': '0644', 'validate': '/bin/bash -n %s'},
+            {'content': '[Service]\nUser=garb\n', 'dest': str(tmp / 'live' / 'dbtls.conf'), 'mode': '0644'}]
+
+
+def test_validate_refuses_bad_content_and_writes_nothing(live):
+    backup = live / 'backup'
+    (live / 'live' / 'garb').write_text('GALERA_GROUP=old\n')
+    with pytest.raises(file_swap.FileSwapError) as refused:
+        file_swap.run({'files': garbd_items(live, 'GALERA_OPTIONS="unclosed\n'), 'backup_dir': str(backup)}, False, run_command)
+    message = str(refused.value)
+    assert message.startswith(f'{live}/live/garb: failed validation by /bin/bash (rc 2)')
+    assert 'unexpected EOF' in message and message.endswith('nothing was written')
+    # Neither file was written, and no backup or marker was made.
+    assert (live / 'live' / 'garb').read_text() == 'GALERA_GROUP=old\n'
+    assert not (live / 'live' / 'dbtls.conf').exists()
+    assert not backup.exists()
+    # Check mode validates too, and refuses the same way.
+    with pytest.raises(file_swap.FileSwapError, match='failed validation by /bin/bash'):
+        file_swap.run({'files': garbd_items(live, 'GALERA_OPTIONS="unclosed\n'), 'backup_dir': str(backup)}, True, run_command)
+
+
+def test_validate_passes_good_content(live):
+    calls = []
+
+    def recording(argv):
+        calls.append(argv)
+        return run_command(argv)
+
+    result = file_swap.run({'files': garbd_items(live), 'backup_dir': str(live / 'backup')}, False, recording)
+    assert result['changed_files'] == [str(live / 'live' / 'garb'), str(live / 'live' / 'dbtls.conf')]
+    assert (live / 'live' / 'garb').read_text() == 'GALERA_GROUP=g\n'
+    # The command checked a private copy named like the file, never the live path.
+    assert len(calls) == 1 and calls[0][:2] == ['/bin/bash', '-n'] and calls[0][2].endswith('/garb')
+    assert calls[0][2] != str(live / 'live' / 'garb') and not os.path.exists(calls[0][2])
+    # An unchanged file is not validated again.
+    file_swap.run({'files': garbd_items(live), 'backup_dir': str(live / 'backup')}, False, recording)
+    assert len(calls) == 1
+
+
+def test_validate_with_a_missing_tool(live):
+    item = [{'content': 'x\n', 'dest': str(live / 'live' / 'x.cnf'), 'mode': '0644', 'validate': '/nonexistent/tool %s'}]
+    result = file_swap.run({'files': item, 'backup_dir': str(live / 'backup')}, True, run_command)
+    assert result['warnings'] == [f'{live}/live/x.cnf: not validated in check mode (/nonexistent/tool is not installed yet)']
+    with pytest.raises(file_swap.FileSwapError, match=r'x\.cnf: the validation command /nonexistent/tool is not installed'):
+        file_swap.run({'files': item, 'backup_dir': str(live / 'backup')}, False, run_command)
+    assert not (live / 'live' / 'x.cnf').exists() and not (live / 'backup').exists()
+
+
+def test_backed_up_files_tell_an_uncommitted_swap_and_commit_confirms_it(live):
+    backup = live / 'backup'
+    params = {'files': garbd_items(live), 'backup_dir': str(backup)}
+    dests = [str(live / 'live' / 'garb'), str(live / 'live' / 'dbtls.conf')]
+    assert file_swap.run(params, True, run_command)['backed_up_files'] == dests   # check mode: would have
+    first = file_swap.run(params, False, run_command)
+    assert first['changed'] and first['backed_up_files'] == dests
+    # The run was killed before the restart: the re-run changes nothing but reports the backups.
+    rerun = file_swap.run(params, False, run_command)
+    assert rerun['changed'] is False and rerun['changed_files'] == [] and rerun['backed_up_files'] == dests
+
+    dest_only = {'state': 'committed', 'files': [{'dest': path} for path in dests], 'backup_dir': str(backup)}
+    planned = file_swap.run(dest_only, True)
+    assert planned == {'changed': True, 'committed_files': dests, 'backup_dir': str(backup)}
+    assert sorted(os.listdir(backup)) == ['0-garb.absent', '1-dbtls.conf.absent']       # check mode removed nothing
+    committed = file_swap.run(dest_only, False)
+    assert committed['changed'] and committed['committed_files'] == dests
+    assert os.listdir(backup) == []
+    assert (live / 'live' / 'garb').read_text() == 'GALERA_GROUP=g\n'                  # the new files stay
+    assert file_swap.run(dest_only, False)['changed'] is False
+    after = file_swap.run(params, False, run_command)
+    assert after['changed'] is False and after['backed_up_files'] == []
+    # Nothing left to restore.
+    restored = file_swap.run({'state': 'restored', 'files': dest_only['files'], 'backup_dir': str(backup)}, False)
+    assert restored['changed'] is False and (live / 'live' / 'garb').read_text() == 'GALERA_GROUP=g\n'
+
+
+def test_commit_keeps_the_backups_of_other_files(live):
+    backup = str(live / 'backup')
+    file_swap.run({'files': items(live), 'backup_dir': backup}, False)
+    file_swap.run({'state': 'committed', 'files': [{'dest': items(live)[0]['dest']}], 'backup_dir': backup}, False)
+    assert sorted(os.listdir(backup)) == ['1-peer.key', '2-new.cnf.absent']
+    assert file_swap.run({'files': items(live), 'backup_dir': backup}, False)['backed_up_files'] == [
+        items(live)[1]['dest'], items(live)[2]['dest']]
+
+
+def test_diff_shows_content_items_and_names_the_others(live):
+    (live / 'live' / 'garb').write_text('GALERA_GROUP=old\n')
+    params = {'files': garbd_items(live) + [items(live)[1]], 'backup_dir': str(live / 'backup')}
+    diff = file_swap.run(params, True, run_command)['diff']
+    assert diff[0] == {'before_header': str(live / 'live' / 'garb'), 'after_header': str(live / 'live' / 'garb'),
+                       'before': 'GALERA_GROUP=old\n', 'after': 'GALERA_GROUP=g\n'}
+    assert diff[1]['before'] == '' and diff[1]['after'] == '[Service]\nUser=garb\n'
+    # The key (a src) is named, its content never shown.
+    assert diff[2]['after'] == f'replaced: {live}/live/peer.key\n'
+    assert 'new key' not in repr(diff)
