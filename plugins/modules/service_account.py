@@ -105,10 +105,7 @@ ARGUMENT_SPEC = {
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-
-    def run(argv):
-        return module.run_command(argv, environ_update={'LC_ALL': 'C'})
-
+    run = module_runner.command_runner(module)
     module_runner.run_ensure(module, lambda params, check_mode: service_account.ensure(params, check_mode, run),
                              errors=(service_account.ServiceAccountError,))
 
