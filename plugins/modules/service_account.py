@@ -72,7 +72,9 @@ changes:
   returned: always
   type: list
   elements: str
-  sample: ["group vitess created (system group)", "user vitess created (system user, primary group vitess, home /var/lib/vitess not created, shell /usr/sbin/nologin)"]
+  sample:
+    - group vitess created (system group)
+    - user vitess created (system user, primary group vitess, home /var/lib/vitess not created, shell /usr/sbin/nologin)
 name:
   description: The user's name.
   returned: always
