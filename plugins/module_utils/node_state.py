@@ -16,6 +16,7 @@ from __future__ import annotations
 import grp
 import hashlib
 import hmac
+import json
 import os
 import pwd
 import re
@@ -304,8 +305,9 @@ def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None],
 
     ports: [{port, starttls, client_cert}] read with openssl s_client from the host itself; the
     first certificate's SHA-256 fingerprint (as openssl x509 prints it) or why it could not be read.
-    units: main PID, active state and the epoch second its main process started (systemd's
-    ExecMainStartTimestamp through date, as the rotation compares it with files' change times).
+    units: main PID, active state, the epoch second its main process started (systemd's
+    ExecMainStartTimestamp through date, as the rotation compares it with files' change times) and
+    the id of the unit's current run (InvocationID, for read_service_log's skip_invocation).
     journal_since: the units' journal since that epoch second, as read_service_log() reads it.
     """
     openssl, systemctl, date = which('openssl'), which('systemctl'), which('date')
@@ -337,8 +339,9 @@ def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None],
             entry['error'] = ' | '.join((err or out or f'rc {rc}').strip().splitlines()[-3:])
         result['ports'].append(entry)
     for unit in params.get('units') or []:
-        values, _error = unit_properties(run, systemctl, unit, ('MainPID', 'ActiveState', 'ExecMainStartTimestamp'))
-        state = {'main_pid': int(values.get('MainPID') or 0), 'active_state': values.get('ActiveState', ''), 'started': None}
+        values, _error = unit_properties(run, systemctl, unit, ('MainPID', 'ActiveState', 'ExecMainStartTimestamp', 'InvocationID'))
+        state = {'main_pid': int(values.get('MainPID') or 0), 'active_state': values.get('ActiveState', ''), 'started': None,
+                 'invocation': values.get('InvocationID', '').strip()}
         stamp = values.get('ExecMainStartTimestamp', '').strip()
         if state['main_pid'] > 0 and stamp and date:
             rc, out, _err = run([date, '-d', stamp, '+%s'])
@@ -358,23 +361,81 @@ LOG_CAUSE_PATTERNS = (r'\[ERROR\]|\bERROR\b|(?i:\bfatal\b|ssl error|verify faile
                       r'(?i)fail', r'(?i)\berror\b|refus|abort|denied|unable')
 
 
-def log_excerpt(lines: list[str], patterns: t.Sequence[str] = LOG_CAUSE_PATTERNS) -> str:
-    """The line of a failed start that names its cause: the first line matching the first pattern
-    that matches any (the cause comes before what it breaks), else the last line."""
+def cause_line(lines: list[str], patterns: t.Sequence[str] = LOG_CAUSE_PATTERNS) -> str | None:
+    """The line that names the cause: the first line matching the first pattern that matches any
+    (the cause comes before what it breaks); None when no line matches."""
     for pattern in patterns:
         matcher = re.compile(pattern)
         for line in lines:
             if matcher.search(line):
                 return line
-    return lines[-1] if lines else '(empty journal)'
+    return None
+
+
+# At most this many cause lines are quoted, one per run of the unit (a unit restarted by systemd
+# after each failure logs one run per attempt).
+MAX_CAUSE_LINES = 3
+
+
+def _message_text(message: t.Any) -> str:
+    """journalctl's JSON MESSAGE: a string, or a list of byte values where it is not valid UTF-8."""
+    if isinstance(message, list):
+        return bytes(b for b in message if isinstance(b, int) and 0 <= b < 256).decode('utf-8', 'replace')
+    return '' if message is None else str(message)
+
+
+def _without_timestamp(line: str) -> str:
+    """A log line without its leading date and time, to tell repeated causes apart from new ones."""
+    return re.sub(r'^[\d\s:.T+-]+', '', line)
+
+
+def journal_entries(json_lines: str, skip_invocation: str = '') -> list[tuple[str, str]]:
+    """The lines of ``journalctl -o json`` in time order, each with the unit run that logged it:
+    [(invocation id, line)]. A service's own lines carry _SYSTEMD_INVOCATION_ID, systemd's lines
+    about the run (started, failed) INVOCATION_ID; a line with neither has id ''. The lines of the
+    run skip_invocation (the one before a change) are left out."""
+    entries: list[tuple[str, str]] = []
+    for raw in json_lines.splitlines():
+        try:
+            entry = json.loads(raw)
+        except ValueError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        invocation = str(entry.get('_SYSTEMD_INVOCATION_ID') or entry.get('INVOCATION_ID') or '')
+        if skip_invocation and invocation == skip_invocation:
+            continue
+        entries.extend((invocation, line) for line in _message_text(entry.get('MESSAGE')).splitlines() or [''])
+    return entries
+
+
+def runs_excerpt(entries: list[tuple[str, str]], patterns: t.Sequence[str] = LOG_CAUSE_PATTERNS) -> str:
+    """The cause line (cause_line) of each run in journal_entries() that has one, in the order the
+    runs first appear, a repeated cause once, at most MAX_CAUSE_LINES joined with ' | ' (a unit that
+    failed several times for one reason gives one line; a run that failed otherwise, with a
+    different first error, does not hide the other runs' cause); without any, the last line."""
+    runs: dict[str, list[str]] = {}
+    for invocation, line in entries:
+        runs.setdefault(invocation, []).append(line)
+    causes: list[str] = []
+    seen: set[str] = set()
+    for lines in runs.values():
+        line = cause_line(lines, patterns)
+        if line is not None and _without_timestamp(line) not in seen:
+            seen.add(_without_timestamp(line))
+            causes.append(line)
+    if not causes:
+        return entries[-1][1] if entries else '(empty journal)'
+    return ' | '.join(causes[:MAX_CAUSE_LINES])
 
 
 def read_service_log(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:
-    """The journal of some units (since an epoch second, else the last lines) and its cause line."""
+    """The journal of some units (since an epoch second, else the last lines) and its cause lines,
+    without the lines of the run params['skip_invocation'] (the unit's run before a restart)."""
     journalctl = which('journalctl')
     if not journalctl:
         return {'lines': [], 'excerpt': '(no journalctl on the host)'}
-    argv = [journalctl, '--no-pager', '-o', 'cat']
+    argv = [journalctl, '--no-pager', '-o', 'json']
     for unit in params.get('units') or []:
         argv += ['-u', unit]
     if params.get('since') not in (None, ''):
@@ -382,6 +443,9 @@ def read_service_log(run: Runner, params: dict, which: t.Callable[[str], str | N
     else:
         argv += ['-n', str(int(params.get('lines') or 40))]
     rc, out, err = run(argv)
-    lines = out.splitlines() if rc == 0 else [f'journalctl failed: {(err or out).strip()[:200]}']
     patterns = list(params.get('patterns') or []) + list(LOG_CAUSE_PATTERNS)
-    return {'lines': lines, 'excerpt': log_excerpt(lines, patterns)}
+    if rc != 0:
+        line = f'journalctl failed: {(err or out).strip()[:200]}'
+        return {'lines': [line], 'excerpt': line}
+    entries = journal_entries(out, params.get('skip_invocation') or '')
+    return {'lines': [line for _invocation, line in entries], 'excerpt': runs_excerpt(entries, patterns)}

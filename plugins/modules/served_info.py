@@ -79,7 +79,11 @@ ports:
   type: list
   elements: dict
 units:
-  description: For each unit - C(main_pid) (0 when it does not run), C(active_state), C(started) (epoch seconds, null when it does not run).
+  description:
+    - For each unit - C(main_pid) (0 when it does not run), C(active_state), C(started) (epoch seconds, null when it does not
+      run) and C(invocation), the id systemd gave the unit's current or last run (empty when it never ran).
+    - Given to O(dbtls.transport.service_log#module:skip_invocation) after a restart, it leaves the run before the restart out of the
+      journal read.
   returned: always
   type: dict
 started:

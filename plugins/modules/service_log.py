@@ -12,8 +12,11 @@ module: service_log
 short_description: Read a service's journal and the line that names why it failed
 description:
   - Reads the systemd journal of O(units) since O(since) (else its last O(lines) lines) and returns the lines and
-    RV(excerpt), the line that names the cause - the first line matching the first of O(patterns) (then the
-    collection's own error patterns) that matches any, else the last line.
+    RV(excerpt), the lines that name the cause.
+  - Each run of a unit (systemd's invocation; a unit restarted after each failure logs one run per attempt) gives its
+    cause line - the first line matching the first of O(patterns) (then the collection's own error patterns) that
+    matches any; the excerpt is these lines in time order, a repeated cause once, at most three, joined with C( | ).
+    Without any such line it is the last line read.
   - Every failure report of the collection's roles and playbooks (a failed restart, join, bootstrap, CA rotation step
     or garbd start) quotes this excerpt, so they pick the cause line alike.
   - Changes nothing.
@@ -40,13 +43,24 @@ options:
     type: list
     elements: str
     default: []
+  skip_invocation:
+    description:
+      - Id of a unit run (systemd's InvocationID) whose lines are left out - the run before a restart, whose shutdown
+        lines are no cause of the new run's failure. M(dbtls.transport.served_info) returns it for each unit.
+    type: str
 '''
 
 EXAMPLES = r'''
-- name: Read the journal of the failed restart
+- name: Read the unit before the restart (its clock and the id of its current run)
+  dbtls.transport.served_info:
+    units: [mariadb]
+  register: before
+
+- name: Read the journal of the failed restart, without the lines of the run it replaced
   dbtls.transport.service_log:
     units: [mariadb]
-    since: "{{ clock_before_change }}"
+    since: "{{ before.now }}"
+    skip_invocation: "{{ before.units.mariadb.invocation }}"
   register: log
 
 - name: Report it
@@ -61,7 +75,9 @@ lines:
   type: list
   elements: str
 excerpt:
-  description: The line that names the cause; the last line when none matches; C((empty journal)) without lines.
+  description:
+    - The cause line of each run, a repeated cause once, at most three, joined with C( | ); the last line when no line
+      names a cause; C((empty journal)) without lines.
   returned: always
   type: str
 '''
@@ -74,6 +90,7 @@ ARGUMENT_SPEC = {
     'since': {'type': 'int'},
     'lines': {'type': 'int', 'default': 40},
     'patterns': {'type': 'list', 'elements': 'str', 'default': []},
+    'skip_invocation': {'type': 'str'},
 }
 
 

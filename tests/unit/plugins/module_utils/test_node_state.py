@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pathlib
 import shutil
@@ -160,7 +161,7 @@ def test_read_served_ports_file_and_units():
             assert data == pem  # the first certificate the port sent
             return 0, 'SHA256 Fingerprint=AA:BB\n', ''
         if argv[1] == 'show' and argv[2] == 'mariadb':
-            return 0, 'MainPID=42\nActiveState=active\nExecMainStartTimestamp=Sun 2026-12-06 09:00:00 UTC\n', ''
+            return 0, 'MainPID=42\nActiveState=active\nExecMainStartTimestamp=Sun 2026-12-06 09:00:00 UTC\nInvocationID=0f1e\n', ''
         if argv[1] == 'show':
             return 0, 'MainPID=0\nActiveState=inactive\nExecMainStartTimestamp=\n', ''
         if argv[0] == '/bin/date':
@@ -176,8 +177,8 @@ def test_read_served_ports_file_and_units():
     assert result['cert_fingerprint'] == 'AA:BB'
     assert result['ports'][0] == {'port': 4567, 'fingerprint': 'AA:BB', 'error': ''}
     assert result['ports'][1]['fingerprint'] == '' and 'Connection refused' in result['ports'][1]['error']
-    assert result['units']['mariadb'] == {'main_pid': 42, 'active_state': 'active', 'started': 1796547600}
-    assert result['units']['garb']['started'] is None
+    assert result['units']['mariadb'] == {'main_pid': 42, 'active_state': 'active', 'started': 1796547600, 'invocation': '0f1e'}
+    assert result['units']['garb']['started'] is None and result['units']['garb']['invocation'] == ''
     assert result['started'] == 1796547600
     s_client = [argv for argv, _data in calls if argv[1] == 's_client']
     assert s_client[0][-4:] == ['-cert', '/c.crt', '-key', '/c.key'] and s_client[1][-2:] == ['-starttls', 'mysql']
@@ -191,14 +192,14 @@ def test_read_served_with_the_journal_since_a_change():
         if argv[1] == 'show':
             return 0, 'MainPID=42\nActiveState=active\nExecMainStartTimestamp=\n', ''
         if argv[0] == '/bin/journalctl':
-            return 0, 'WSREP: IST received\nready for connections\n', ''
+            return 0, journal_json(('r2', 'WSREP: IST received'), ('r2', 'ready for connections')), ''
         raise AssertionError(argv)
 
     tools = {'systemctl': '/bin/systemctl', 'journalctl': '/bin/journalctl'}
     result = node_state.read_served(run, {'units': ['mariadb'], 'journal_since': 1796547600}, tools.get, lambda: 1796550000)
     assert result['units']['mariadb']['main_pid'] == 42
     assert result['journal']['lines'] == ['WSREP: IST received', 'ready for connections']
-    assert ['/bin/journalctl', '--no-pager', '-o', 'cat', '-u', 'mariadb', '--since', '@1796547600'] in seen
+    assert ['/bin/journalctl', '--no-pager', '-o', 'json', '-u', 'mariadb', '--since', '@1796547600'] in seen
     # Without journal_since no journal is read.
     seen.clear()
     assert 'journal' not in node_state.read_served(run, {'units': ['mariadb']}, tools.get, lambda: 0)
@@ -239,16 +240,30 @@ def test_read_host_paths_contents_units(tmp_path):
         node_state.read_host(run, {'contents': [str(tmp_path / 'none')]}, {}.get)
 
 
-def test_log_excerpt_picks_the_cause_line():
+def journal_json(*entries):
+    """``journalctl -o json`` output: one JSON object per (invocation id, message); an id starting
+    with 'pid1:' is systemd's own line about that run (INVOCATION_ID, not _SYSTEMD_INVOCATION_ID)."""
+    out = []
+    for invocation, message in entries:
+        entry = {'MESSAGE': message}
+        if invocation.startswith('pid1:'):
+            entry['INVOCATION_ID'] = invocation[5:]
+        elif invocation:
+            entry['_SYSTEMD_INVOCATION_ID'] = invocation
+        out.append(json.dumps(entry))
+    return '\n'.join(out) + '\n'
+
+
+def test_cause_line_picks_the_line_naming_the_cause():
     lines = ['[Note] WSREP: starting', '[ERROR] SSL error: Unable to get private key', '[ERROR] Aborting',
              'mariadb.service: Failed with result exit-code.']
     # The caller's pattern first: the line that names the cause, not the ones after it.
-    assert node_state.log_excerpt(lines, ['SSL error', '(?i)failed']) == '[ERROR] SSL error: Unable to get private key'
-    assert node_state.log_excerpt(lines) == '[ERROR] SSL error: Unable to get private key'
-    assert node_state.log_excerpt(['started', 'stopped']) == 'stopped'
+    assert node_state.cause_line(lines, ['SSL error', '(?i)failed']) == '[ERROR] SSL error: Unable to get private key'
+    assert node_state.cause_line(lines) == '[ERROR] SSL error: Unable to get private key'
+    assert node_state.cause_line(['started', 'stopped']) is None
     # A refused or aborted client connection is no cause when an error was logged.
-    assert node_state.log_excerpt(['[Warning] Aborted connection 12', 'WSREP: ERROR: SSL handshake']) == 'WSREP: ERROR: SSL handshake'
-    assert node_state.log_excerpt([]) == '(empty journal)'
+    assert node_state.cause_line(['[Warning] Aborted connection 12', 'WSREP: ERROR: SSL handshake']) == 'WSREP: ERROR: SSL handshake'
+    assert node_state.cause_line([]) is None
 
 
 def test_read_service_log_since_and_units():
@@ -256,10 +271,54 @@ def test_read_service_log_since_and_units():
 
     def run(argv, data=None):
         seen.append(argv)
-        return 0, 'a\nwsrep: certificate verify failed\nb\n', ''
+        return 0, journal_json(('r1', 'a'), ('r1', 'wsrep: certificate verify failed'), ('pid1:r1', 'b')), ''
 
     result = node_state.read_service_log(run, {'units': ['mariadb'], 'since': 1796547600}, {'journalctl': '/bin/journalctl'}.get)
-    assert seen[0] == ['/bin/journalctl', '--no-pager', '-o', 'cat', '-u', 'mariadb', '--since', '@1796547600']
+    assert seen[0] == ['/bin/journalctl', '--no-pager', '-o', 'json', '-u', 'mariadb', '--since', '@1796547600']
     assert result == {'lines': ['a', 'wsrep: certificate verify failed', 'b'], 'excerpt': 'wsrep: certificate verify failed'}
     node_state.read_service_log(run, {'units': [], 'lines': 5}, {'journalctl': '/bin/journalctl'}.get)
     assert seen[1][-2:] == ['-n', '5']
+
+
+def test_read_service_log_quotes_each_run_cause_once_and_skips_the_run_before_the_restart():
+    # garbd under Restart=on-failure: the old run's shutdown, then three failed runs - the first
+    # with a different first error than the two after it.
+    journal = journal_json(
+        ('old', '2026-12-07 06:24:25.100 ERROR: exception from the old run'),
+        ('pid1:old', 'Stopping garb.service - Galera Arbitrator Daemon...'),
+        ('a', '2026-12-07 06:24:26.574 ERROR: failed to open gcomm backend connection: 3: Failed to read thread schedparams'),
+        ('a', '2026-12-07 06:24:26.575 ERROR: gcs_open(): Failed to open channel'),
+        ('pid1:a', 'garb.service: Main process exited, code=exited, status=1/FAILURE'),
+        ('b', "2026-12-07 06:24:31.600 ERROR: failed to open gcomm backend connection: 22: Bad value 'bogus' for parameter 'x'"),
+        ('c', "2026-12-07 06:24:36.700 ERROR: failed to open gcomm backend connection: 22: Bad value 'bogus' for parameter 'x'"),
+        ('', 'a line without a run'))
+
+    def run(argv, data=None):
+        return 0, journal, ''
+
+    tools = {'journalctl': '/bin/journalctl'}.get
+    result = node_state.read_service_log(run, {'units': ['garb'], 'since': 1, 'skip_invocation': 'old'}, tools)
+    assert result['excerpt'] == ('2026-12-07 06:24:26.574 ERROR: failed to open gcomm backend connection: 3: Failed to read thread schedparams'
+                                 " | 2026-12-07 06:24:31.600 ERROR: failed to open gcomm backend connection: 22: Bad value 'bogus' for parameter 'x'")
+    assert 'Stopping garb.service - Galera Arbitrator Daemon...' not in result['lines'] and len(result['lines']) == 6
+    # Without skip_invocation the old run's error is quoted first.
+    assert node_state.read_service_log(run, {'units': ['garb']}, tools)['excerpt'].startswith('2026-12-07 06:24:25.100 ERROR: exception')
+    # At most three causes.
+    many = journal_json(*[(f'r{n}', f'ERROR: cause {n}') for n in range(5)])
+    assert node_state.read_service_log(lambda argv, data=None: (0, many, ''), {}, tools)['excerpt'] == 'ERROR: cause 0 | ERROR: cause 1 | ERROR: cause 2'
+
+
+def test_read_service_log_without_a_cause_line_bytes_messages_and_failures():
+    tools = {'journalctl': '/bin/journalctl'}.get
+    # No line names a cause: the last line read.
+    quiet = journal_json(('r1', 'started'), ('pid1:r1', 'garb.service: Deactivated successfully.'))
+    assert node_state.read_service_log(lambda argv, data=None: (0, quiet, ''), {}, tools)['excerpt'] == 'garb.service: Deactivated successfully.'
+    assert node_state.read_service_log(lambda argv, data=None: (0, '', ''), {}, tools) == {'lines': [], 'excerpt': '(empty journal)'}
+    # journalctl gives a message that is not UTF-8 as a list of byte values; a multi-line message is several lines.
+    raw = json.dumps({'MESSAGE': list(b'ERROR: bad \xff byte'), '_SYSTEMD_INVOCATION_ID': 'r1'}) + '\n' + json.dumps({'MESSAGE': 'one\ntwo'}) + '\n'
+    result = node_state.read_service_log(lambda argv, data=None: (0, raw, ''), {}, tools)
+    assert result['lines'] == ['ERROR: bad \ufffd byte', 'one', 'two'] and result['excerpt'] == 'ERROR: bad \ufffd byte'
+    failed = node_state.read_service_log(lambda argv, data=None: (1, '', 'Failed to add filter for units: No data available\n'), {}, tools)
+    assert failed == {'lines': ['journalctl failed: Failed to add filter for units: No data available'],
+                      'excerpt': 'journalctl failed: Failed to add filter for units: No data available'}
+    assert node_state.read_service_log(None, {}, {}.get) == {'lines': [], 'excerpt': '(no journalctl on the host)'}
