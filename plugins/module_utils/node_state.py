@@ -236,8 +236,9 @@ def read_host(run: Runner, params: dict, which: t.Callable[[str], str | None]) -
 def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: dict, which: t.Callable[[str], str | None]) -> dict:
     """Everything the role reads from one node.
 
-    run(argv, data=None) -> (rc, stdout, stderr); query() -> {'status': {...}, 'provider_options': str}
-    or raises with a message (None when the server cannot be queried: no socket or no PyMySQL).
+    run(argv, data=None) -> (rc, stdout, stderr); query() -> {'status': {...}, 'provider_options': str,
+    'accounts': [...]} or raises with a message (None when the server cannot be queried: no socket or
+    no PyMySQL).
     """
     result: dict[str, t.Any] = {}
     result['service'] = service_state(run, which('systemctl'), params['service'])
@@ -245,14 +246,15 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     socket = params.get('login_unix_socket') or ''
     result['socket'] = is_socket(socket) if socket else False
     # driver: PyMySQL is importable on the node (check mode on a new node may not have it yet).
-    result['sql'] = {'queried': False, 'driver': query is not None, 'error': '', 'status': {}, 'provider_options': ''}
+    result['sql'] = {'queried': False, 'driver': query is not None, 'error': '', 'status': {}, 'provider_options': '', 'accounts': []}
     if result['socket'] and query is not None:
         try:
             answer = query()
         except Exception as exc:  # pylint: disable=broad-exception-caught  # any driver error is reported, not raised
             result['sql']['error'] = str(exc)[:300]
         else:
-            result['sql'].update(queried=True, status=answer['status'], provider_options=answer['provider_options'])
+            result['sql'].update(queried=True, status=answer['status'], provider_options=answer['provider_options'],
+                                 accounts=answer.get('accounts', []))
 
     result['option_files'] = {'error': '', 'provider_options': '', 'keyring': []}
     argv = params.get('print_defaults') or []

@@ -82,6 +82,37 @@ options:
   checksum_key:
     description: The key of O(checksums); required with them. Make a new random one for each run and keep it out of logs.
     type: str
+  accounts:
+    description:
+      - Accounts to compare, when the server is queried, with the password and privileges a SQL user module
+        (C(ansible.mariadb.mariadb_user), C(ansible.mysql.mysql_user)) would give them - RV(sql.accounts). A caller skips
+        that module where the account is C(current).
+      - C(current) only where the comparison is exact - a C(mysql_native_password) hash equal to the password's and the same
+        privileges on the same objects; another authentication plugin, column privileges or role grants are C(unknown).
+        Neither the password nor its hash is returned.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The account's user name.
+        type: str
+        required: true
+      host:
+        description: The account's host part.
+        type: str
+        default: localhost
+      password:
+        description: The password it should have.
+        type: str
+        required: true
+      priv:
+        description: Its privileges, as the SQL user modules' C(priv) spells them (C(*.*:RELOAD,PROCESS/db.*:SELECT)).
+        type: str
+        default: ""
+      require_ssl:
+        description: Whether it must C(REQUIRE SSL); not compared when not given.
+        type: bool
 '''
 
 EXAMPLES = r'''
@@ -119,10 +150,12 @@ sql:
     - C(queried) - the server answered; C(driver) - PyMySQL is importable on the node; C(status) - the wsrep status
       variables the role reads; C(provider_options) - the running C(wsrep_provider_options); C(error) - why the query
       failed (empty when it was not tried).
+    - C(accounts) - for each of O(accounts) (when queried) C(name), C(host), C(state) (C(current), C(missing), C(differs)
+      or C(unknown)) and C(reason).
   returned: always
   type: dict
   sample: {queried: true, driver: true, error: "", status: {wsrep_cluster_status: Primary, wsrep_cluster_size: "3"},
-           provider_options: "socket.ssl=YES"}
+           provider_options: "socket.ssl=YES", accounts: [{name: mariabackup, host: localhost, state: current, reason: ""}]}
 option_files:
   description:
     - C(provider_options) - the C(wsrep_provider_options) the server reads from its option files (the last occurrence);
@@ -172,7 +205,7 @@ import os  # noqa: E402
 import pwd  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.dbtls.transport.plugins.module_utils import node_state  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import node_state, sql_accounts  # noqa: E402
 
 ARGUMENT_SPEC = {
     'service': {'type': 'str', 'required': True},
@@ -190,11 +223,19 @@ ARGUMENT_SPEC = {
     'checksums': {'type': 'list', 'elements': 'path', 'default': []},
     'checksum_key': {'type': 'str', 'no_log': True},
     'certificates': node_state.CERTIFICATES_OPTION,
+    'accounts': {'type': 'list', 'elements': 'dict', 'default': [], 'options': {
+        'name': {'type': 'str', 'required': True},
+        'host': {'type': 'str', 'default': 'localhost'},
+        'password': {'type': 'str', 'required': True, 'no_log': True},
+        'priv': {'type': 'str', 'default': ''},
+        'require_ssl': {'type': 'bool'},
+    }},
 }
 
 
-def server_query(socket_path):
-    """A function that reads the wsrep status and provider options as root over the socket, or None without PyMySQL."""
+def server_query(socket_path, accounts):
+    """A function that reads the wsrep status, provider options and the state of some accounts as
+    root over the socket, or None without PyMySQL."""
     try:
         import pymysql  # pylint: disable=import-outside-toplevel
     except ImportError:
@@ -216,9 +257,10 @@ def server_query(socket_path):
                     options = str(row[0]) if row and row[0] is not None else ''
                 except pymysql.MySQLError:
                     options = ''  # a server without wsrep has no such variable
+                account_states = sql_accounts.read_accounts(cursor, accounts)
         finally:
             connection.close()
-        return {'status': status, 'provider_options': options}
+        return {'status': status, 'provider_options': options, 'accounts': account_states}
 
     return query
 
@@ -232,7 +274,7 @@ def main():
     def which(name):
         return module.get_bin_path(name)
 
-    query = server_query(params['login_unix_socket']) if params['login_unix_socket'] else None
+    query = server_query(params['login_unix_socket'], params['accounts']) if params['login_unix_socket'] else None
     try:
         result = node_state.read_galera_node(run, query, params, which)
     except ValueError as exc:

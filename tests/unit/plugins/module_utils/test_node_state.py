@@ -142,7 +142,7 @@ def test_read_node_sql_error_is_returned(tmp_path):
     result = node_state.read_galera_node(lambda argv, data=None: (0, '', ''), query,
                                          {'service': 'mariadb', 'login_unix_socket': sock_path}, {'systemctl': 'systemctl'}.get)
     server.close()
-    assert result['sql'] == {'queried': False, 'driver': True, 'error': 'Access denied', 'status': {}, 'provider_options': ''}
+    assert result['sql'] == {'queried': False, 'driver': True, 'error': 'Access denied', 'status': {}, 'provider_options': '', 'accounts': []}
 
 
 def test_read_served_ports_file_and_units():
