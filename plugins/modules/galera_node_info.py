@@ -85,7 +85,7 @@ options:
   accounts:
     description:
       - Accounts to compare, when the server is queried, with the password and privileges a SQL user module
-        (C(ansible.mariadb.mariadb_user), C(ansible.mysql.mysql_user)) would give them - RV(sql.accounts). A caller skips
+        (C(ansible.mariadb.mariadb_user), C(ansible.mysql.mysql_user)) would give them - C(accounts) in RV(sql). A caller skips
         that module where the account is C(current).
       - C(current) only where the comparison is exact - a C(mysql_native_password) hash equal to the password's and the same
         privileges on the same objects; another authentication plugin, column privileges or role grants are C(unknown).
