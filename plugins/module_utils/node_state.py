@@ -437,7 +437,8 @@ def read_service_log(run: Runner, params: dict, which: t.Callable[[str], str | N
     journalctl = which('journalctl')
     if not journalctl:
         return {'lines': [], 'excerpt': '(no journalctl on the host)'}
-    argv = [journalctl, '--no-pager', '-o', 'json']
+    # --all: journalctl's JSON gives a field longer than 4096 bytes as null without it.
+    argv = [journalctl, '--no-pager', '--all', '-o', 'json']
     for unit in params.get('units') or []:
         argv += ['-u', unit]
     if params.get('since') not in (None, ''):

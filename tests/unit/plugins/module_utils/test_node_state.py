@@ -199,7 +199,7 @@ def test_read_served_with_the_journal_since_a_change():
     result = node_state.read_served(run, {'units': ['mariadb'], 'journal_since': 1796547600}, tools.get, lambda: 1796550000)
     assert result['units']['mariadb']['main_pid'] == 42
     assert result['journal']['lines'] == ['WSREP: IST received', 'ready for connections']
-    assert ['/bin/journalctl', '--no-pager', '-o', 'json', '-u', 'mariadb', '--since', '@1796547600'] in seen
+    assert ['/bin/journalctl', '--no-pager', '--all', '-o', 'json', '-u', 'mariadb', '--since', '@1796547600'] in seen
     # Without journal_since no journal is read.
     seen.clear()
     assert 'journal' not in node_state.read_served(run, {'units': ['mariadb']}, tools.get, lambda: 0)
@@ -274,7 +274,7 @@ def test_read_service_log_since_and_units():
         return 0, journal_json(('r1', 'a'), ('r1', 'wsrep: certificate verify failed'), ('pid1:r1', 'b')), ''
 
     result = node_state.read_service_log(run, {'units': ['mariadb'], 'since': 1796547600}, {'journalctl': '/bin/journalctl'}.get)
-    assert seen[0] == ['/bin/journalctl', '--no-pager', '-o', 'json', '-u', 'mariadb', '--since', '@1796547600']
+    assert seen[0] == ['/bin/journalctl', '--no-pager', '--all', '-o', 'json', '-u', 'mariadb', '--since', '@1796547600']
     assert result == {'lines': ['a', 'wsrep: certificate verify failed', 'b'], 'excerpt': 'wsrep: certificate verify failed'}
     node_state.read_service_log(run, {'units': [], 'lines': 5}, {'journalctl': '/bin/journalctl'}.get)
     assert seen[1][-2:] == ['-n', '5']
