@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import os
 import stat
+import time
+import typing as t
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import validation
@@ -220,10 +222,17 @@ def commit(params: dict, check_mode: bool) -> dict:
     return {'changed': bool(committed), 'committed_files': committed, 'backup_dir': backup_dir}
 
 
-def run(params: dict, check_mode: bool, run_command: validation.Runner | None = None) -> dict:
-    """``run_command(argv) -> (rc, stdout, stderr)`` runs the validation commands (the module's run_command)."""
+def run(params: dict, check_mode: bool, run_command: validation.Runner | None = None,
+        clock: t.Callable[[], float] = time.time) -> dict:
+    """``run_command(argv) -> (rc, stdout, stderr)`` runs the validation commands (the module's run_command).
+    The result's ``started_at`` is the host's clock (epoch second) before anything was read or
+    written: a caller reads the journal of what the swap affects from there on."""
+    started_at = int(clock())
     if params.get('state') == 'restored':
-        return restore(params, check_mode)
-    if params.get('state') == 'committed':
-        return commit(params, check_mode)
-    return swap(params, check_mode, run_command)
+        result = restore(params, check_mode)
+    elif params.get('state') == 'committed':
+        result = commit(params, check_mode)
+    else:
+        result = swap(params, check_mode, run_command)
+    result['started_at'] = started_at
+    return result

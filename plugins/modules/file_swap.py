@@ -193,6 +193,13 @@ backup_dir:
   description: The folder of the backups.
   returned: always
   type: str
+started_at:
+  description:
+    - The host's clock (epoch seconds) when the run began, before any file was read or written - where a caller starts
+      reading the journal of the services the swapped files affect.
+  returned: always
+  type: int
+  sample: 1796547600
 '''
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402

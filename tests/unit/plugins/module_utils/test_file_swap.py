@@ -175,8 +175,8 @@ def test_backed_up_files_tell_an_uncommitted_swap_and_commit_confirms_it(live):
     assert rerun['changed'] is False and rerun['changed_files'] == [] and rerun['backed_up_files'] == dests
 
     dest_only = {'state': 'committed', 'files': [{'dest': path} for path in dests], 'backup_dir': str(backup)}
-    planned = file_swap.run(dest_only, True)
-    assert planned == {'changed': True, 'committed_files': dests, 'backup_dir': str(backup)}
+    planned = file_swap.run(dest_only, True, clock=lambda: 1796547600.9)
+    assert planned == {'changed': True, 'committed_files': dests, 'backup_dir': str(backup), 'started_at': 1796547600}
     assert sorted(os.listdir(backup)) == ['0-garb.absent', '1-dbtls.conf.absent']       # check mode removed nothing
     committed = file_swap.run(dest_only, False)
     assert committed['changed'] and committed['committed_files'] == dests
