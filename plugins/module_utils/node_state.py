@@ -24,7 +24,8 @@ import stat
 import typing as t
 
 # SHOW GLOBAL STATUS variables the role decides from (cluster_state.yml, health gates).
-STATUS_VARIABLES = ('wsrep_ready', 'wsrep_cluster_status', 'wsrep_local_state_comment', 'wsrep_cluster_size')
+STATUS_VARIABLES = ('wsrep_ready', 'wsrep_cluster_status', 'wsrep_local_state_comment', 'wsrep_cluster_size',
+                    'wsrep_provider_version')
 
 _SECRET_OPTION = re.compile(r'filekey|token|password|secret')
 _DH_BITS = re.compile(r'DH Parameters: [(]([0-9]+) bit[)]')
@@ -237,7 +238,7 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     """Everything the role reads from one node.
 
     run(argv, data=None) -> (rc, stdout, stderr); query() -> {'status': {...}, 'provider_options': str,
-    'accounts': [...]} or raises with a message (None when the server cannot be queried: no socket or
+    'provider_plugin_active': bool, 'accounts': [...]} or raises with a message (None when the server cannot be queried: no socket or
     no PyMySQL).
     """
     result: dict[str, t.Any] = {}
@@ -246,7 +247,8 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     socket = params.get('login_unix_socket') or ''
     result['socket'] = is_socket(socket) if socket else False
     # driver: PyMySQL is importable on the node (check mode on a new node may not have it yet).
-    result['sql'] = {'queried': False, 'driver': query is not None, 'error': '', 'status': {}, 'provider_options': '', 'accounts': []}
+    result['sql'] = {'queried': False, 'driver': query is not None, 'error': '', 'status': {}, 'provider_options': '',
+                     'provider_plugin_active': False, 'accounts': []}
     if result['socket'] and query is not None:
         try:
             answer = query()
@@ -254,6 +256,7 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
             result['sql']['error'] = str(exc)[:300]
         else:
             result['sql'].update(queried=True, status=answer['status'], provider_options=answer['provider_options'],
+                                 provider_plugin_active=bool(answer.get('provider_plugin_active')),
                                  accounts=answer.get('accounts', []))
 
     result['option_files'] = {'error': '', 'provider_options': '', 'keyring': []}

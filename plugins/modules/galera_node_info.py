@@ -148,14 +148,16 @@ socket:
 sql:
   description:
     - C(queried) - the server answered; C(driver) - PyMySQL is importable on the node; C(status) - the wsrep status
-      variables the role reads; C(provider_options) - the running C(wsrep_provider_options); C(error) - why the query
-      failed (empty when it was not tried).
+      variables the role reads (C(wsrep_ready), C(wsrep_cluster_status), C(wsrep_local_state_comment),
+      C(wsrep_cluster_size), C(wsrep_provider_version)); C(provider_options) - the running C(wsrep_provider_options);
+      C(provider_plugin_active) - the wsrep_provider plugin is loaded (MariaDB 11.x; the provider's options are then
+      system variables); C(error) - why the query failed (empty when it was not tried).
     - C(accounts) - for each of O(accounts) (when queried) C(name), C(host), C(state) (C(current), C(missing), C(differs)
       or C(unknown)) and C(reason).
   returned: always
   type: dict
   sample: {queried: true, driver: true, error: "", status: {wsrep_cluster_status: Primary, wsrep_cluster_size: "3"},
-           provider_options: "socket.ssl=YES", accounts: [{name: mariabackup, host: localhost, state: current, reason: ""}]}
+           provider_options: "socket.ssl=YES", provider_plugin_active: false, accounts: [{name: mariabackup, host: localhost, state: current, reason: ""}]}
 option_files:
   description:
     - C(provider_options) - the C(wsrep_provider_options) the server reads from its option files (the last occurrence);
@@ -257,10 +259,17 @@ def server_query(socket_path, accounts):
                     options = str(row[0]) if row and row[0] is not None else ''
                 except pymysql.MySQLError:
                     options = ''  # a server without wsrep has no such variable
+                # MariaDB 11.x can load the provider as a plugin (by default in 11.8): its options are
+                # then system variables, which changes how TLS files are reloaded.
+                cursor.execute("SELECT COUNT(*) FROM information_schema.PLUGINS"
+                               " WHERE PLUGIN_NAME = 'wsrep_provider' AND PLUGIN_STATUS = 'ACTIVE'")
+                row = cursor.fetchone()
+                plugin_active = bool(row and int(row[0]) > 0)
                 account_states = sql_accounts.read_accounts(cursor, accounts)
         finally:
             connection.close()
-        return {'status': status, 'provider_options': options, 'accounts': account_states}
+        return {'status': status, 'provider_options': options, 'provider_plugin_active': plugin_active,
+                'accounts': account_states}
 
     return query
 

@@ -94,7 +94,7 @@ def test_read_node_one_pass(tmp_path):
         return 1, '', 'unable to load DH parameters'
 
     def query():
-        return {'status': {'wsrep_cluster_status': 'Primary'}, 'provider_options': 'socket.ssl=YES'}
+        return {'status': {'wsrep_cluster_status': 'Primary'}, 'provider_options': 'socket.ssl=YES', 'provider_plugin_active': True}
 
     params = {'service': 'mariadb', 'login_unix_socket': sock_path, 'print_defaults': ['print'],
               'keyring_option_pattern': MARIADB_KEYRING, 'datadir': str(tmp_path),
@@ -106,6 +106,7 @@ def test_read_node_one_pass(tmp_path):
     assert result['service']['active_state'] == 'active'
     assert result['socket'] is True
     assert result['sql']['queried'] and result['sql']['status']['wsrep_cluster_status'] == 'Primary'
+    assert result['sql']['provider_plugin_active'] is True
     assert result['option_files']['provider_options'] == 'socket.ssl=YES'
     assert result['datadir_files']['ca']['exists'] and not result['datadir_files']['cert']['exists']
     assert result['dhparams']['current'] == {'ok': False, 'bits': 0, 'error': 'unable to load DH parameters'}
@@ -142,7 +143,8 @@ def test_read_node_sql_error_is_returned(tmp_path):
     result = node_state.read_galera_node(lambda argv, data=None: (0, '', ''), query,
                                          {'service': 'mariadb', 'login_unix_socket': sock_path}, {'systemctl': 'systemctl'}.get)
     server.close()
-    assert result['sql'] == {'queried': False, 'driver': True, 'error': 'Access denied', 'status': {}, 'provider_options': '', 'accounts': []}
+    assert result['sql'] == {'queried': False, 'driver': True, 'error': 'Access denied', 'status': {}, 'provider_options': '',
+                             'provider_plugin_active': False, 'accounts': []}
 
 
 def test_read_served_ports_file_and_units():
