@@ -436,13 +436,36 @@ def runs_excerpt(entries: list[tuple[str, str]], patterns: t.Sequence[str] = LOG
 
 def read_service_log(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:
     """The journal of some units (since an epoch second, else the last lines) and its cause lines,
-    without the lines of the run params['skip_invocation'] (the unit's run before a restart)."""
+    without the lines of the run params['skip_invocation'] (the unit's run before a restart).
+
+    With params['current_run'] (one unit): only the lines of the unit's current run (its
+    InvocationID), and 'active' - whether the unit is active; an inactive unit has no current run,
+    so no lines."""
     journalctl = which('journalctl')
+    units = params.get('units') or []
+    current_run = bool(params.get('current_run'))
+    if current_run and len(units) != 1:
+        raise ValueError(f'current_run reads the current run of one unit; units has {len(units)}')
     if not journalctl:
-        return {'lines': [], 'excerpt': '(no journalctl on the host)'}
+        return {'lines': [], 'excerpt': '(no journalctl on the host)', **({'active': False} if current_run else {})}
     # --all: journalctl's JSON gives a field longer than 4096 bytes as null without it.
     argv = [journalctl, '--no-pager', '--all', '-o', 'json']
-    for unit in params.get('units') or []:
+    if current_run:
+        values, error = unit_properties(run, which('systemctl'), units[0], ('ActiveState', 'InvocationID'))
+        invocation = values.get('InvocationID', '').strip()
+        if values.get('ActiveState', '') != 'active' or not invocation:
+            state = values.get('ActiveState', '') or error or 'unknown'
+            return {'lines': [], 'excerpt': f'{units[0]} is not active ({state})', 'active': False}
+        # The service's own lines and systemd's lines about this run.
+        argv += [f'_SYSTEMD_INVOCATION_ID={invocation}', '+', f'INVOCATION_ID={invocation}']
+        rc, out, err = run(argv)
+        if rc != 0:
+            line = f'journalctl failed: {(err or out).strip()[:200]}'
+            return {'lines': [line], 'excerpt': line, 'active': True}
+        entries = journal_entries(out)
+        patterns = list(params.get('patterns') or []) + list(LOG_CAUSE_PATTERNS)
+        return {'lines': [line for _invocation, line in entries], 'excerpt': runs_excerpt(entries, patterns), 'active': True}
+    for unit in units:
         argv += ['-u', unit]
     if params.get('since') not in (None, ''):
         argv += ['--since', f"@{int(params['since'])}"]

@@ -48,6 +48,14 @@ options:
       - Id of a unit run (systemd's InvocationID) whose lines are left out - the run before a restart, whose shutdown
         lines are no cause of the new run's failure. M(dbtls.transport.served_info) returns it for each unit.
     type: str
+  current_run:
+    description:
+      - Read only the lines of the current run (systemd's InvocationID) of the one unit in O(units), whatever their
+        age; O(since) and O(lines) do not apply. RV(active) says whether the unit is active; an inactive unit has no
+        current run and no lines.
+      - For a check that a service's current run has logged something (a daemon that has no status interface).
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -66,6 +74,15 @@ EXAMPLES = r'''
 - name: Report it
   ansible.builtin.fail:
     msg: "the restart failed. Log: {{ log.excerpt }}"
+
+- name: Wait until garbd's current run has logged that it synced with the cluster
+  dbtls.transport.service_log:
+    units: [garb]
+    current_run: true
+  register: garbd_log
+  until: garbd_log.active and garbd_log.lines | select('search', 'Shifting JOINED -> SYNCED') | list | length > 0
+  retries: 30
+  delay: 2
 '''
 
 RETURN = r'''
@@ -80,6 +97,10 @@ excerpt:
       names a cause; C((empty journal)) without lines.
   returned: always
   type: str
+active:
+  description: Whether the unit is active (its current run is what was read).
+  returned: when O(current_run=true)
+  type: bool
 '''
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
@@ -91,6 +112,7 @@ ARGUMENT_SPEC = {
     'lines': {'type': 'int', 'default': 40},
     'patterns': {'type': 'list', 'elements': 'str', 'default': []},
     'skip_invocation': {'type': 'str'},
+    'current_run': {'type': 'bool', 'default': False},
 }
 
 
@@ -99,7 +121,11 @@ def main():
 
     run = node_state.command_runner(module)
 
-    module.exit_json(changed=False, **node_state.read_service_log(run, module.params, module.get_bin_path))
+    try:
+        result = node_state.read_service_log(run, module.params, module.get_bin_path)
+    except ValueError as exc:
+        module.fail_json(msg=f'units: {exc}')
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == '__main__':

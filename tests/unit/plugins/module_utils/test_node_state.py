@@ -324,3 +324,37 @@ def test_read_service_log_without_a_cause_line_bytes_messages_and_failures():
     assert failed == {'lines': ['journalctl failed: Failed to add filter for units: No data available'],
                       'excerpt': 'journalctl failed: Failed to add filter for units: No data available'}
     assert node_state.read_service_log(None, {}, {}.get) == {'lines': [], 'excerpt': '(no journalctl on the host)'}
+
+
+def test_read_service_log_current_run_reads_the_active_units_run_only():
+    seen = []
+    journal = journal_json(('r2', 'Shifting JOINED -> SYNCED'), ('pid1:r2', 'Started garb.service'))
+
+    def run(argv, data=None):
+        seen.append(argv)
+        if argv[1] == 'show':
+            return 0, 'ActiveState=active\nInvocationID=r2\n', ''
+        return 0, journal, ''
+
+    tools = {'journalctl': '/bin/journalctl', 'systemctl': '/bin/systemctl'}.get
+    result = node_state.read_service_log(run, {'units': ['garb'], 'current_run': True, 'since': 5}, tools)
+    # The run's own lines and systemd's, whatever their age (since does not apply).
+    assert seen[1] == ['/bin/journalctl', '--no-pager', '--all', '-o', 'json', '_SYSTEMD_INVOCATION_ID=r2', '+', 'INVOCATION_ID=r2']
+    assert result == {'lines': ['Shifting JOINED -> SYNCED', 'Started garb.service'], 'excerpt': 'Started garb.service', 'active': True}
+
+
+def test_read_service_log_current_run_of_an_inactive_unit_or_several_units():
+    tools = {'journalctl': '/bin/journalctl', 'systemctl': '/bin/systemctl'}.get
+    calls = []
+
+    def inactive(argv, data=None):
+        calls.append(argv)
+        return 0, 'ActiveState=activating\nInvocationID=r3\n', ''
+
+    # A unit restarting after a failure has no run that could have synced: no journal read.
+    assert node_state.read_service_log(inactive, {'units': ['garb'], 'current_run': True}, tools) == {
+        'lines': [], 'excerpt': 'garb is not active (activating)', 'active': False}
+    assert len(calls) == 1
+    with pytest.raises(ValueError, match='one unit; units has 2'):
+        node_state.read_service_log(inactive, {'units': ['garb', 'mariadb'], 'current_run': True}, tools)
+    assert node_state.read_service_log(inactive, {'units': ['garb'], 'current_run': True}, {}.get)['active'] is False
