@@ -164,11 +164,15 @@ def unit_properties(run: Runner, systemctl: str | None, unit: str, names: t.Sequ
 
 
 def service_state(run: Runner, systemctl: str | None, unit: str) -> dict:
-    """ActiveState, SubState and UnitFileState (enabled, disabled, ...) of a systemd unit (empty
-    strings where systemd does not answer)."""
-    values, error = unit_properties(run, systemctl, unit, ('ActiveState', 'SubState', 'UnitFileState'))
+    """ActiveState, SubState, UnitFileState (enabled, disabled, ...) and MainPID of a systemd unit
+    (empty strings and 0 where systemd does not answer)."""
+    values, error = unit_properties(run, systemctl, unit, ('ActiveState', 'SubState', 'UnitFileState', 'MainPID'))
+    try:
+        main_pid = int(values.get('MainPID') or 0)
+    except ValueError:
+        main_pid = 0
     return {'active_state': values.get('ActiveState', ''), 'sub_state': values.get('SubState', ''),
-            'unit_file_state': values.get('UnitFileState', ''), 'error': error}
+            'unit_file_state': values.get('UnitFileState', ''), 'main_pid': main_pid, 'error': error}
 
 
 def _name(lookup: t.Callable[[int], t.Any], number: int) -> str:
@@ -223,15 +227,36 @@ def public_text(path: str) -> str:
     return text
 
 
-def read_host(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:
+def process_started(pid: int, proc: str = '/proc') -> int | None:
+    """The epoch second a process started (its start in clock ticks after boot, /proc/<pid>/stat,
+    plus the boot time, /proc/stat btime); None for no process or where /proc does not say."""
+    if pid <= 0:
+        return None
+    try:
+        with open(os.path.join(proc, str(pid), 'stat'), encoding='ascii', errors='replace') as handle:
+            # The command name (2nd field) is in parentheses and may hold spaces: count after it.
+            fields = handle.read().rsplit(')', 1)[1].split()
+        with open(os.path.join(proc, 'stat'), encoding='ascii', errors='replace') as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith('btime '))
+        return boot + int(int(fields[19]) / os.sysconf('SC_CLK_TCK'))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def read_host(run: Runner, params: dict, which: t.Callable[[str], str | None], proc: str = '/proc') -> dict:
     """Paths (type, owner, group, mode, change time; with a SHA-256 for those of ``checksums``), the
-    text of public files, and systemd units."""
+    text of public files, and systemd units (with the epoch second their main process started:
+    a file changed after it is not what the process read at its start)."""
     systemctl = which('systemctl')
     paths = {path: path_entry(path) for path in params.get('paths') or []}
     paths.update({path: path_entry(path, checksum=True) for path in params.get('checksums') or []})
+    units = {}
+    for unit in params.get('units') or []:
+        state = service_state(run, systemctl, unit)
+        units[unit] = dict(state, started=process_started(state.pop('main_pid'), proc))
     return {'paths': paths,
             'contents': {path: public_text(path) for path in params.get('contents') or []},
-            'units': {unit: service_state(run, systemctl, unit) for unit in params.get('units') or []}}
+            'units': units}
 
 
 def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: dict, which: t.Callable[[str], str | None]) -> dict:
@@ -248,7 +273,7 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     result['socket'] = is_socket(socket) if socket else False
     # driver: PyMySQL is importable on the node (check mode on a new node may not have it yet).
     result['sql'] = {'queried': False, 'driver': query is not None, 'error': '', 'status': {}, 'provider_options': '',
-                     'provider_plugin_active': False, 'accounts': []}
+                     'provider_plugin_active': False, 'accounts': [], 'ssl_cert': ''}
     if result['socket'] and query is not None:
         try:
             answer = query()
@@ -257,7 +282,7 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
         else:
             result['sql'].update(queried=True, status=answer['status'], provider_options=answer['provider_options'],
                                  provider_plugin_active=bool(answer.get('provider_plugin_active')),
-                                 accounts=answer.get('accounts', []))
+                                 accounts=answer.get('accounts', []), ssl_cert=answer.get('ssl_cert') or '')
 
     result['option_files'] = {'error': '', 'provider_options': '', 'keyring': []}
     argv = params.get('print_defaults') or []
@@ -292,6 +317,12 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
         raise ValueError('checksums needs checksum_key')
     result['files'] = {path: path_entry(path, checksum=True, key=key) for path in params.get('checksums') or []}
 
+    # What the running server presents on its ports (only where it runs: a stopped one presents nothing).
+    result['served_ports'] = []
+    if params.get('served_ports') and result['socket']:
+        result['served_ports'] = served_ports(run, which('openssl'), params['served_ports'],
+                                              params.get('served_client_cert') or '', params.get('served_client_key') or '')
+
     result['socat_openssl'] = None
     if params.get('check_socat'):
         socat = which('socat')
@@ -303,6 +334,33 @@ def fingerprint_of(openssl_output: str) -> str:
     """The colon-hex SHA-256 of ``openssl x509 -noout -fingerprint -sha256`` (e.g. "sha256 Fingerprint=AB:CD")."""
     text = (openssl_output or '').strip()
     return text.split('=', 1)[1].strip() if '=' in text else ''
+
+
+def served_ports(run: Runner, openssl: str | None, ports: list, client_cert: str = '', client_key: str = '') -> list[dict]:
+    """The certificate each port presents, read with openssl s_client from the host itself:
+    [{port, fingerprint (the first certificate's SHA-256 as openssl x509 prints it, '' when not
+    read), error}]. A port {port, starttls, client_cert} says its STARTTLS protocol (mysql) and
+    whether it wants the client certificate and key given here (Galera's port does)."""
+    entries = []
+    for port in ports:
+        number = int(port['port'])
+        argv = [openssl or 'openssl', 's_client', '-connect', f'127.0.0.1:{number}', '-showcerts']
+        if port.get('starttls'):
+            argv += ['-starttls', str(port['starttls'])]
+        if port.get('client_cert'):
+            argv += ['-cert', client_cert, '-key', client_key]
+        # 'Q' on stdin makes s_client close the connection once the handshake is done.
+        rc, out, err = run(argv, data='Q')
+        blocks = re.findall(r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----', out or '', re.S)
+        entry = {'port': number, 'fingerprint': '', 'error': ''}
+        if blocks:
+            rc2, out2, err2 = run([openssl or 'openssl', 'x509', '-noout', '-fingerprint', '-sha256'], data=blocks[0])
+            entry['fingerprint'] = fingerprint_of(out2) if rc2 == 0 else ''
+            entry['error'] = '' if rc2 == 0 else ' '.join((err2 or out2).split())[:200]
+        else:
+            entry['error'] = ' | '.join((err or out or f'rc {rc}').strip().splitlines()[-3:])
+        entries.append(entry)
+    return entries
 
 
 def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None], now: t.Callable[[], float]) -> dict:
@@ -325,24 +383,8 @@ def read_served(run: Runner, params: dict, which: t.Callable[[str], str | None],
         if rc != 0:
             raise ValueError(f'{cert}: cannot read its fingerprint: {" ".join((err or out).split())[:200]}')
         result['cert_fingerprint'] = fingerprint_of(out)
-    for port in params.get('ports') or []:
-        number = int(port['port'])
-        argv = [openssl or 'openssl', 's_client', '-connect', f'127.0.0.1:{number}', '-showcerts']
-        if port.get('starttls'):
-            argv += ['-starttls', str(port['starttls'])]
-        if port.get('client_cert'):
-            argv += ['-cert', params.get('client_cert') or '', '-key', params.get('client_key') or '']
-        # 'Q' on stdin makes s_client close the connection once the handshake is done.
-        rc, out, err = run(argv, data='Q')
-        blocks = re.findall(r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----', out or '', re.S)
-        entry = {'port': number, 'fingerprint': '', 'error': ''}
-        if blocks:
-            rc2, out2, err2 = run([openssl or 'openssl', 'x509', '-noout', '-fingerprint', '-sha256'], data=blocks[0])
-            entry['fingerprint'] = fingerprint_of(out2) if rc2 == 0 else ''
-            entry['error'] = '' if rc2 == 0 else ' '.join((err2 or out2).split())[:200]
-        else:
-            entry['error'] = ' | '.join((err or out or f'rc {rc}').strip().splitlines()[-3:])
-        result['ports'].append(entry)
+    result['ports'] = served_ports(run, openssl, params.get('ports') or [], params.get('client_cert') or '',
+                                   params.get('client_key') or '')
     for unit in params.get('units') or []:
         values, _error = unit_properties(run, systemctl, unit, ('MainPID', 'ActiveState', 'ExecMainStartTimestamp', 'InvocationID'))
         state = {'main_pid': int(values.get('MainPID') or 0), 'active_state': values.get('ActiveState', ''), 'started': None,

@@ -70,6 +70,33 @@ options:
     description: Whether to read socat's build options (C(socat -V)).
     type: bool
     default: false
+  served_ports:
+    description:
+      - Ports whose certificate RV(served_ports) reads with C(openssl s_client) from the node itself, where the server
+        runs (its socket exists) - the certificate the running server and Galera loaded, to compare with the file.
+      - C(starttls) names the protocol that upgrades to TLS (C(mysql)); C(client_cert) shows O(served_client_cert)
+        and O(served_client_key) to a port that wants a client certificate (Galera's).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      port:
+        description: TCP port on 127.0.0.1.
+        type: int
+        required: true
+      starttls:
+        description: C(openssl s_client -starttls) protocol.
+        type: str
+      client_cert:
+        description: Whether the port wants the client certificate.
+        type: bool
+        default: false
+  served_client_cert:
+    description: Client certificate for the ports of O(served_ports) that want one.
+    type: path
+  served_client_key:
+    description: Its key.
+    type: path
   checksums:
     description:
       - Files to describe in RV(files) with a keyed digest of their content (HMAC-SHA256 under O(checksum_key)) - the
@@ -154,10 +181,13 @@ sql:
       system variables); C(error) - why the query failed (empty when it was not tried).
     - C(accounts) - for each of O(accounts) (when queried) C(name), C(host), C(state) (C(current), C(missing), C(differs)
       or C(unknown)) and C(reason).
+    - C(ssl_cert) - the certificate file the running server names (its C(ssl_cert); empty where it has none or was
+      not queried).
   returned: always
   type: dict
   sample: {queried: true, driver: true, error: "", status: {wsrep_cluster_status: Primary, wsrep_cluster_size: "3"},
-           provider_options: "socket.ssl=YES", provider_plugin_active: false, accounts: [{name: mariabackup, host: localhost, state: current, reason: ""}]}
+           provider_options: "socket.ssl=YES", provider_plugin_active: false, accounts: [{name: mariabackup, host: localhost, state: current, reason: ""}],
+           ssl_cert: /etc/dbtls/tls/peer.crt}
 option_files:
   description:
     - C(provider_options) - the C(wsrep_provider_options) the server reads from its option files (the last occurrence);
@@ -183,6 +213,15 @@ socat_openssl:
   description: Whether socat is built with OpenSSL; null when not asked, false when socat is missing.
   returned: always
   type: bool
+served_ports:
+  description:
+    - For each port of O(served_ports), where the server runs - C(port), C(fingerprint) (the SHA-256 of the first
+      certificate it presents, as C(openssl x509 -fingerprint -sha256) prints it; empty when none was read) and
+      C(error) (why not). Empty where the server does not run.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{port: 3306, fingerprint: "A5:9E:10:...", error: ""}]
 files:
   description:
     - For each file of O(checksums), described as P(dbtls.transport.host_info#module) describes paths, with C(checksum)
@@ -222,6 +261,13 @@ ARGUMENT_SPEC = {
     'dhparams_path': {'type': 'path'},
     'dhparams_wanted': {'type': 'str'},
     'check_socat': {'type': 'bool', 'default': False},
+    'served_ports': {'type': 'list', 'elements': 'dict', 'default': [], 'options': {
+        'port': {'type': 'int', 'required': True},
+        'starttls': {'type': 'str'},
+        'client_cert': {'type': 'bool', 'default': False},
+    }},
+    'served_client_cert': {'type': 'path'},
+    'served_client_key': {'type': 'path'},
     'checksums': {'type': 'list', 'elements': 'path', 'default': []},
     'checksum_key': {'type': 'str', 'no_log': True},
     'certificates': node_state.CERTIFICATES_OPTION,
@@ -265,11 +311,15 @@ def server_query(socket_path, accounts):
                                " WHERE PLUGIN_NAME = 'wsrep_provider' AND PLUGIN_STATUS = 'ACTIVE'")
                 row = cursor.fetchone()
                 plugin_active = bool(row and int(row[0]) > 0)
+                # The certificate file the server names (the one it loaded at its start or last FLUSH SSL).
+                cursor.execute('SELECT @@GLOBAL.ssl_cert')
+                row = cursor.fetchone()
+                ssl_cert = str(row[0]) if row and row[0] is not None else ''
                 account_states = sql_accounts.read_accounts(cursor, accounts)
         finally:
             connection.close()
         return {'status': status, 'provider_options': options, 'provider_plugin_active': plugin_active,
-                'accounts': account_states}
+                'accounts': account_states, 'ssl_cert': ssl_cert}
 
     return query
 

@@ -81,10 +81,13 @@ contents:
   returned: always
   type: dict
 units:
-  description: For each unit - C(active_state), C(sub_state), C(unit_file_state), and C(error) when systemd did not answer.
+  description:
+    - For each unit - C(active_state), C(sub_state), C(unit_file_state), C(started) (the epoch second its main process
+      started; null when none runs), and C(error) when systemd did not answer.
+    - A file whose RV(paths) C(mtime) is later than C(started) was changed after the process read it at its start.
   returned: always
   type: dict
-  sample: {vtgate.service: {active_state: active, sub_state: running, unit_file_state: enabled, error: ""}}
+  sample: {vtgate.service: {active_state: active, sub_state: running, unit_file_state: enabled, started: 1796547600, error: ""}}
 certificates:
   description:
     - For each entry of O(certificates), by its name - C(valid), C(findings), C(certificate) and C(chain), as

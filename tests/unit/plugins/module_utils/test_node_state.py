@@ -11,6 +11,7 @@ import pathlib
 import shutil
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -94,7 +95,8 @@ def test_read_node_one_pass(tmp_path):
         return 1, '', 'unable to load DH parameters'
 
     def query():
-        return {'status': {'wsrep_cluster_status': 'Primary'}, 'provider_options': 'socket.ssl=YES', 'provider_plugin_active': True}
+        return {'status': {'wsrep_cluster_status': 'Primary'}, 'provider_options': 'socket.ssl=YES', 'provider_plugin_active': True,
+                'ssl_cert': '/etc/dbtls/tls/peer.crt'}
 
     params = {'service': 'mariadb', 'login_unix_socket': sock_path, 'print_defaults': ['print'],
               'keyring_option_pattern': MARIADB_KEYRING, 'datadir': str(tmp_path),
@@ -107,6 +109,7 @@ def test_read_node_one_pass(tmp_path):
     assert result['socket'] is True
     assert result['sql']['queried'] and result['sql']['status']['wsrep_cluster_status'] == 'Primary'
     assert result['sql']['provider_plugin_active'] is True
+    assert result['sql']['ssl_cert'] == '/etc/dbtls/tls/peer.crt'
     assert result['option_files']['provider_options'] == 'socket.ssl=YES'
     assert result['datadir_files']['ca']['exists'] and not result['datadir_files']['cert']['exists']
     assert result['dhparams']['current'] == {'ok': False, 'bits': 0, 'error': 'unable to load DH parameters'}
@@ -144,7 +147,8 @@ def test_read_node_sql_error_is_returned(tmp_path):
                                          {'service': 'mariadb', 'login_unix_socket': sock_path}, {'systemctl': 'systemctl'}.get)
     server.close()
     assert result['sql'] == {'queried': False, 'driver': True, 'error': 'Access denied', 'status': {}, 'provider_options': '',
-                             'provider_plugin_active': False, 'accounts': []}
+                             'provider_plugin_active': False, 'accounts': [],
+                             'ssl_cert': ''}
 
 
 def test_read_served_ports_file_and_units():
@@ -184,6 +188,35 @@ def test_read_served_ports_file_and_units():
     assert result['started'] == 1796547600
     s_client = [argv for argv, _data in calls if argv[1] == 's_client']
     assert s_client[0][-4:] == ['-cert', '/c.crt', '-key', '/c.key'] and s_client[1][-2:] == ['-starttls', 'mysql']
+
+
+def test_read_node_reads_the_served_ports_only_where_the_server_runs(tmp_path):
+    pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----'
+    calls = []
+
+    def run(argv, data=None):
+        calls.append(argv)
+        if argv[1] == 's_client':
+            return 0, 'CONNECTED\n' + pem + '\n', ''
+        if argv[1] == 'x509':
+            return 0, 'sha256 Fingerprint=AA:BB\n', ''
+        return 0, 'ActiveState=active\n', ''
+
+    params = {'service': 'mariadb', 'served_ports': [{'port': 3306, 'starttls': 'mysql'}, {'port': 4567, 'client_cert': True}],
+              'served_client_cert': '/c.crt', 'served_client_key': '/c.key'}
+    tools = {'openssl': '/usr/bin/openssl', 'systemctl': '/bin/systemctl'}.get
+    # No socket: the server does not run, and nothing is read from its ports.
+    stopped = node_state.read_galera_node(run, None, dict(params, login_unix_socket=str(tmp_path / 'none.sock')), tools)
+    assert stopped['served_ports'] == [] and not [argv for argv in calls if argv[1] == 's_client']
+    sock_path = str(tmp_path / 'mysqld.sock')
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(sock_path)
+    running = node_state.read_galera_node(run, None, dict(params, login_unix_socket=sock_path), tools)
+    server.close()
+    assert running['served_ports'] == [{'port': 3306, 'fingerprint': 'AA:BB', 'error': ''},
+                                       {'port': 4567, 'fingerprint': 'AA:BB', 'error': ''}]
+    s_client = [argv for argv in calls if argv[1] == 's_client']
+    assert s_client[0][-2:] == ['-starttls', 'mysql'] and s_client[1][-4:] == ['-cert', '/c.crt', '-key', '/c.key']
 
 
 def test_read_served_with_the_journal_since_a_change():
@@ -235,6 +268,7 @@ def test_read_host_paths_contents_units(tmp_path):
     assert result['paths'][str(tmp_path / 'none')]['exists'] is False
     assert result['contents'][str(cert)].startswith('-----BEGIN CERTIFICATE-----')
     assert result['units']['vtgate.service']['unit_file_state'] == 'enabled'
+    assert result['units']['vtgate.service']['started'] is None and 'main_pid' not in result['units']['vtgate.service']
     # A key is never read off the host.
     with pytest.raises(ValueError, match='holds a private key'):
         node_state.read_host(run, {'contents': [str(key)]}, {}.get)
@@ -358,3 +392,24 @@ def test_read_service_log_current_run_of_an_inactive_unit_or_several_units():
     with pytest.raises(ValueError, match='one unit; units has 2'):
         node_state.read_service_log(inactive, {'units': ['garb', 'mariadb'], 'current_run': True}, tools)
     assert node_state.read_service_log(inactive, {'units': ['garb'], 'current_run': True}, {}.get)['active'] is False
+
+
+def test_process_started_from_proc(tmp_path):
+    ticks = os.sysconf('SC_CLK_TCK')
+    (tmp_path / 'stat').write_text('cpu  1 2 3\nbtime 1796540000\nprocesses 9\n')
+    (tmp_path / '42').mkdir()
+    # The command name may hold spaces and parentheses; the start time is the 22nd field.
+    fields = ['S'] + ['0'] * 18 + [str(300 * ticks)] + ['0'] * 10
+    (tmp_path / '42' / 'stat').write_text('42 (vt gate (x)) ' + ' '.join(fields) + '\n')
+    assert node_state.process_started(42, str(tmp_path)) == 1796540300
+    assert node_state.process_started(0, str(tmp_path)) is None
+    assert node_state.process_started(43, str(tmp_path)) is None
+
+    def run(argv, data=None):
+        return 0, 'ActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=42\n', ''
+
+    units = node_state.read_host(run, {'units': ['vtgate.service']}, {'systemctl': '/bin/systemctl'}.get, str(tmp_path))['units']
+    assert units == {'vtgate.service': {'active_state': 'active', 'sub_state': 'running', 'unit_file_state': 'enabled',
+                                        'started': 1796540300, 'error': ''}}
+    # The real /proc: this process started before now, after boot.
+    assert 0 < node_state.process_started(os.getpid()) <= time.time() + 1
