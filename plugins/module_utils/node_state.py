@@ -259,7 +259,8 @@ def read_host(run: Runner, params: dict, which: t.Callable[[str], str | None], p
             'units': units}
 
 
-def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: dict, which: t.Callable[[str], str | None]) -> dict:
+def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: dict, which: t.Callable[[str], str | None],
+                     proc: str = '/proc') -> dict:
     """Everything the role reads from one node.
 
     run(argv, data=None) -> (rc, stdout, stderr); query() -> {'status': {...}, 'provider_options': str,
@@ -267,7 +268,9 @@ def read_galera_node(run: Runner, query: t.Callable[[], dict] | None, params: di
     no PyMySQL).
     """
     result: dict[str, t.Any] = {}
-    result['service'] = service_state(run, which('systemctl'), params['service'])
+    # With the epoch second its main process started: an option file changed after it was not read.
+    service = service_state(run, which('systemctl'), params['service'])
+    result['service'] = dict(service, started=process_started(service.pop('main_pid'), proc))
 
     socket = params.get('login_unix_socket') or ''
     result['socket'] = is_socket(socket) if socket else False

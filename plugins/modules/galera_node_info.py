@@ -164,10 +164,13 @@ EXAMPLES = r'''
 
 RETURN = r'''
 service:
-  description: The unit's C(active_state), C(sub_state) and C(unit_file_state) (systemctl show), and an C(error) when systemd did not answer.
+  description:
+    - The unit's C(active_state), C(sub_state) and C(unit_file_state) (systemctl show), C(started) (the epoch second its
+      main process started, null when none runs), and an C(error) when systemd did not answer.
+    - An option file whose RV(files) C(mtime) is later than C(started) was written after the server read its options.
   returned: always
   type: dict
-  sample: {active_state: active, sub_state: running, unit_file_state: enabled, error: ""}
+  sample: {active_state: active, sub_state: running, unit_file_state: enabled, started: 1796547600, error: ""}
 socket:
   description: Whether O(login_unix_socket) exists and is a socket.
   returned: always

@@ -106,6 +106,8 @@ def test_read_node_one_pass(tmp_path):
     result = node_state.read_galera_node(run, query, params, tools.get)
     server.close()
     assert result['service']['active_state'] == 'active'
+    # No MainPID from this systemctl: no process, no start time.
+    assert result['service']['started'] is None and 'main_pid' not in result['service']
     assert result['socket'] is True
     assert result['sql']['queried'] and result['sql']['status']['wsrep_cluster_status'] == 'Primary'
     assert result['sql']['provider_plugin_active'] is True
@@ -411,5 +413,7 @@ def test_process_started_from_proc(tmp_path):
     units = node_state.read_host(run, {'units': ['vtgate.service']}, {'systemctl': '/bin/systemctl'}.get, str(tmp_path))['units']
     assert units == {'vtgate.service': {'active_state': 'active', 'sub_state': 'running', 'unit_file_state': 'enabled',
                                         'started': 1796540300, 'error': ''}}
+    node = node_state.read_galera_node(run, None, {'service': 'mariadb'}, {'systemctl': '/bin/systemctl'}.get, str(tmp_path))
+    assert node['service']['started'] == 1796540300
     # The real /proc: this process started before now, after boot.
     assert 0 < node_state.process_started(os.getpid()) <= time.time() + 1
