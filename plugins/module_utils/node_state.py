@@ -343,7 +343,8 @@ def served_ports(run: Runner, openssl: str | None, ports: list, client_cert: str
     """The certificate each port presents, read with openssl s_client from the host itself:
     [{port, fingerprint (the first certificate's SHA-256 as openssl x509 prints it, '' when not
     read), error}]. A port {port, starttls, client_cert} says its STARTTLS protocol (mysql) and
-    whether it wants the client certificate and key given here (Galera's port does)."""
+    whether it wants the client certificate and key given here (Galera's port does; the
+    certificate file's intermediates are sent along)."""
     entries = []
     for port in ports:
         number = int(port['port'])
@@ -351,7 +352,9 @@ def served_ports(run: Runner, openssl: str | None, ports: list, client_cert: str
         if port.get('starttls'):
             argv += ['-starttls', str(port['starttls'])]
         if port.get('client_cert'):
-            argv += ['-cert', client_cert, '-key', client_key]
+            # -cert_chain: the intermediates after the leaf in the file go along with it, so that a
+            # server under an intermediate CA verifies the client instead of logging a failure.
+            argv += ['-cert', client_cert, '-key', client_key, '-cert_chain', client_cert]
         # 'Q' on stdin makes s_client close the connection once the handshake is done.
         rc, out, err = run(argv, data='Q')
         blocks = re.findall(r'-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----', out or '', re.S)

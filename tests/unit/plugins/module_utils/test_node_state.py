@@ -189,7 +189,7 @@ def test_read_served_ports_file_and_units():
     assert result['units']['garb']['started'] is None and result['units']['garb']['invocation'] == ''
     assert result['started'] == 1796547600
     s_client = [argv for argv, _data in calls if argv[1] == 's_client']
-    assert s_client[0][-4:] == ['-cert', '/c.crt', '-key', '/c.key'] and s_client[1][-2:] == ['-starttls', 'mysql']
+    assert s_client[0][-6:] == ['-cert', '/c.crt', '-key', '/c.key', '-cert_chain', '/c.crt'] and s_client[1][-2:] == ['-starttls', 'mysql']
 
 
 def test_read_node_reads_the_served_ports_only_where_the_server_runs(tmp_path):
@@ -218,7 +218,7 @@ def test_read_node_reads_the_served_ports_only_where_the_server_runs(tmp_path):
     assert running['served_ports'] == [{'port': 3306, 'fingerprint': 'AA:BB', 'error': ''},
                                        {'port': 4567, 'fingerprint': 'AA:BB', 'error': ''}]
     s_client = [argv for argv in calls if argv[1] == 's_client']
-    assert s_client[0][-2:] == ['-starttls', 'mysql'] and s_client[1][-4:] == ['-cert', '/c.crt', '-key', '/c.key']
+    assert s_client[0][-2:] == ['-starttls', 'mysql'] and s_client[1][-6:] == ['-cert', '/c.crt', '-key', '/c.key', '-cert_chain', '/c.crt']
 
 
 def test_read_served_with_the_journal_since_a_change():
