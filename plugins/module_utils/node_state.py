@@ -243,6 +243,24 @@ def process_started(pid: int, proc: str = '/proc') -> int | None:
         return None
 
 
+# How exactly process_started knows a start: the boot time is whole seconds, and the start is
+# truncated to one. A file whose change time is later than the start by more than this was changed
+# after the process read it; one within it may have been read either way.
+START_PRECISION = 1
+
+
+def changed_after_start(paths: dict, started: t.Any, only: t.Sequence[str] | None = None) -> list[str]:
+    """The paths (of ``only``, else all) whose entry's change time (``mtime``, as path_entry reads
+    it) is later than a process start (epoch seconds) beyond START_PRECISION: files the running
+    process has not read. None for the start (no running process) gives none."""
+    if started is None:
+        return []
+    started = float(started)
+    names = list(paths) if only is None else list(only)
+    return [path for path in names
+            if (paths.get(path) or {}).get('mtime') is not None and float(paths[path]['mtime']) > started + START_PRECISION]
+
+
 def read_host(run: Runner, params: dict, which: t.Callable[[str], str | None], proc: str = '/proc') -> dict:
     """Paths (type, owner, group, mode, change time; with a SHA-256 for those of ``checksums``), the
     text of public files, and systemd units (with the epoch second their main process started:

@@ -417,3 +417,22 @@ def test_process_started_from_proc(tmp_path):
     assert node['service']['started'] == 1796540300
     # The real /proc: this process started before now, after boot.
     assert 0 < node_state.process_started(os.getpid()) <= time.time() + 1
+
+
+def test_changed_after_start_counts_beyond_the_start_precision(tmp_path):
+    started = 1796540300
+    paths = {'/a': {'path': '/a', 'mtime': started + 1.5},   # changed after the start: not read
+             '/b': {'path': '/b', 'mtime': started + 0.9},   # within the start's precision: read
+             '/c': {'path': '/c', 'mtime': started - 60},    # before the start: read
+             '/d': {'path': '/d', 'exists': False}}          # no change time
+    assert node_state.changed_after_start(paths, started) == ['/a']
+    assert node_state.changed_after_start(paths, started, ['/b', '/a', '/missing']) == ['/a']
+    assert node_state.changed_after_start(paths, started + 1, ['/a']) == []
+    # No running process: nothing it has not read.
+    assert node_state.changed_after_start(paths, None) == []
+    # With the entries path_entry reads from a real file.
+    real = tmp_path / 'peer.crt'
+    real.write_text('x')
+    entry = node_state.path_entry(str(real))
+    assert node_state.changed_after_start({str(real): entry}, entry['mtime'] - 5) == [str(real)]
+    assert node_state.changed_after_start({str(real): entry}, entry['mtime']) == []
