@@ -13,7 +13,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.dbtls.transport.plugins.module_utils import galera_recovery
 
 
-def galera_recovery_plan(nodes, order=None, bootstrap_node='', allow_data_loss=False):
+def galera_recovery_plan(nodes, order=None, bootstrap_node='', allow_data_loss=False, stop_settling=False):
     """``{name: node} | dbtls.transport.galera_recovery_plan(order=[...])`` -> the recovery plan."""
     if not isinstance(nodes, dict):
         raise AnsibleFilterError(f'galera_recovery_plan: expects a mapping of node name to state, got {type(nodes).__name__}')
@@ -24,9 +24,10 @@ def galera_recovery_plan(nodes, order=None, bootstrap_node='', allow_data_loss=F
     try:
         # boolean(): an extra variable arrives as the string "false", which bool() would take as true.
         return galera_recovery.plan(dict(nodes), order=list(order or []), bootstrap_node=bootstrap_node,
-                                    allow_data_loss=boolean(allow_data_loss, strict=True))
+                                    allow_data_loss=boolean(allow_data_loss, strict=True),
+                                    stop_settling=boolean(stop_settling, strict=True))
     except TypeError as exc:
-        raise AnsibleFilterError(f'galera_recovery_plan: allow_data_loss: {exc}') from exc
+        raise AnsibleFilterError(f'galera_recovery_plan: allow_data_loss, stop_settling: {exc}') from exc
     except galera_recovery.RecoveryError as exc:
         raise AnsibleFilterError(f'galera_recovery_plan: {exc}') from exc
 

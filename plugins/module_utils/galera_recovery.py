@@ -38,6 +38,11 @@ _GRASTATE_LINE = re.compile(r'^\s*([A-Za-z_]+)\s*:\s*(\S*)\s*$')
 
 # Service states (systemd ActiveState) in which the server's position can be read from its files.
 STOPPED_STATES = ('inactive', 'failed')
+# States of a server that is starting or stopping. One that does not answer in them while no member
+# runs a Primary component waits for a component that is not there (every node went down at once
+# and came back by itself, e.g. enabled at boot): it applies nothing until one forms, and Galera
+# leaves that wait on a SIGTERM only once it ends, so it is stopped with a SIGKILL after a grace.
+SETTLING_STATES = ('activating', 'deactivating')
 
 
 class RecoveryError(Exception):
@@ -112,7 +117,12 @@ def _is_primary(node):
             and (node.get('wsrep') or {}).get('cluster_status') == 'Primary')
 
 
-def plan(nodes, order=None, bootstrap_node='', allow_data_loss=False):
+def _is_settling(node):
+    """Starting or stopping (its service state was read), and no position from a wsrep answer."""
+    return isinstance(node, dict) and node.get('service') in SETTLING_STATES and position(node)[0] is None
+
+
+def plan(nodes, order=None, bootstrap_node='', allow_data_loss=False, stop_settling=False):
     """Decide how a cluster comes back. Never raises on a refusal: the result says why.
 
     nodes: {inventory name: answer of galera_recovery_info's ``node`` (readable, error, service,
@@ -121,8 +131,11 @@ def plan(nodes, order=None, bootstrap_node='', allow_data_loss=False):
     order: the members in inventory order (ties go to the first); default: sorted names.
     bootstrap_node: the node to bootstrap, named by the operator; refused when it is less advanced
     than another node unless allow_data_loss.
+    stop_settling: when no member runs a Primary component and the only members without a
+    position are starting or stopping without an answer (SETTLING_STATES), plan to stop them
+    (action ``stop``, named in stop_first) so that their position can be read, instead of refusing.
 
-    Returns {refused: '' or the reason, action: none | join | bootstrap, bootstrap: name or '',
+    Returns {refused: '' or the reason, action: none | join | bootstrap | stop, bootstrap: name or '',
     primary: [names], stop_first: [names], joiners: [names], positions: {name: {uuid, seqno,
     source}}, summary: one line}.
     """
@@ -145,6 +158,17 @@ def plan(nodes, order=None, bootstrap_node='', allow_data_loss=False):
             unknown.append(f'{name} ({source})')
         else:
             result['positions'][name] = {'uuid': uuid, 'seqno': seqno, 'source': source}
+    settling = [name for name in order if _is_settling(nodes[name])]
+    if (stop_settling and unknown and len(settling) == len(unknown)
+            and not any(_is_primary(nodes[name]) for name in order)):
+        result['action'] = 'stop'
+        result['stop_first'] = settling
+        result['summary'] = (f'{", ".join(settling)} {"is" if len(settling) == 1 else "are"} starting or stopping '
+                             'without an answer while no node runs a Primary component (after every node went '
+                             'down at once, a server that came back by itself waits for one that is not there): '
+                             'stop ' + ('it' if len(settling) == 1 else 'them') + ', then read '
+                             + ('its position' if len(settling) == 1 else 'their positions') + ' and plan again.')
+        return result
     if unknown:
         return refuse('the position of ' + '; '.join(unknown) + ' cannot be determined. Nothing was changed: '
                       'a guess could bootstrap a node that lacks acknowledged writes.')

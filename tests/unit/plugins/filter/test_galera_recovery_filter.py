@@ -36,3 +36,12 @@ def test_wrong_types_are_refused_by_name():
         galera_recovery_plan({'db1': _stopped(1)}, order='db1')
     with pytest.raises(AnsibleFilterError, match='non-empty mapping'):
         galera_recovery_plan({})
+
+
+def test_stop_settling_is_a_strict_boolean():
+    waiting = {'readable': False, 'service': 'activating', 'error': 'no answer', 'wsrep': None,
+               'grastate': {'uuid': '5f1c0c1e-3b9e-11f0-8a4a-2b9e0a6a7f10', 'seqno': -1, 'safe_to_bootstrap': False}}
+    assert galera_recovery_plan({'db1': waiting}, stop_settling='true')['action'] == 'stop'
+    assert galera_recovery_plan({'db1': waiting}, stop_settling='false')['action'] == 'none'
+    with pytest.raises(AnsibleFilterError, match='stop_settling'):
+        galera_recovery_plan({'db1': waiting}, stop_settling='maybe')

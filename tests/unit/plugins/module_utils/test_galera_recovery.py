@@ -155,3 +155,38 @@ def test_bad_input():
         gr.plan({})
     with pytest.raises(gr.RecoveryError):
         gr.plan(['db1'])
+
+
+def settling(state='activating'):
+    """A server that came back by itself and waits for a Primary component, as galera_recovery_info reads it."""
+    return {'readable': False, 'service': state, 'recover_error': '', 'recovered': None, 'wsrep': None,
+            'grastate': {'uuid': UUID, 'seqno': -1, 'safe_to_bootstrap': False},
+            'error': f'its server is {state} and does not answer with its wsrep status'}
+
+
+def test_servers_waiting_for_a_primary_component_stop_first_when_asked():
+    nodes = {'db1': settling(), 'db2': settling('deactivating'), 'db3': stopped(40)}
+    plan = gr.plan(nodes, ORDER, stop_settling=True)
+    assert plan['refused'] == ''
+    assert plan['action'] == 'stop'
+    assert plan['stop_first'] == ['db1', 'db2']
+    assert plan['bootstrap'] == '' and plan['joiners'] == []
+    assert plan['summary'].startswith('db1, db2 are starting or stopping without an answer while no node runs a Primary')
+    # Without stop_settling (the decision after the stop), the same state is refused, naming them.
+    refused = gr.plan(nodes, ORDER)
+    assert refused['action'] == 'none' and 'db1 (its server is activating' in refused['refused']
+    assert 'db2 (its server is deactivating' in refused['refused']
+
+
+@pytest.mark.parametrize('others, why', [
+    # A Primary component runs: the settling server is joining it (a state transfer may be under way).
+    ({'db2': running('Primary', 50, size=2), 'db3': running('Primary', 50, size=2)}, 'activating'),
+    # Another member cannot be read: its position is unknown, and it is not known to be waiting.
+    ({'db2': {'readable': False, 'error': 'unreachable or failed in this run'}, 'db3': stopped(40)}, 'unreachable'),
+    # Another member's position is unknown for another reason.
+    ({'db2': stopped(-1), 'db3': stopped(40)}, '--wsrep-recover gave no position'),
+])
+def test_settling_servers_are_not_stopped_otherwise(others, why):
+    plan = gr.plan(dict(others, db1=settling()), ORDER, stop_settling=True)
+    assert plan['action'] != 'stop' and plan['stop_first'] == []
+    assert why in plan['refused']
