@@ -117,11 +117,6 @@ def _is_primary(node):
             and (node.get('wsrep') or {}).get('cluster_status') == 'Primary')
 
 
-def _is_settling(node):
-    """Starting or stopping (its service state was read), and no position from a wsrep answer."""
-    return isinstance(node, dict) and node.get('service') in SETTLING_STATES and position(node)[0] is None
-
-
 def plan(nodes, order=None, bootstrap_node='', allow_data_loss=False, stop_settling=False):
     """Decide how a cluster comes back. Never raises on a refusal: the result says why.
 
@@ -158,7 +153,9 @@ def plan(nodes, order=None, bootstrap_node='', allow_data_loss=False, stop_settl
             unknown.append(f'{name} ({source})')
         else:
             result['positions'][name] = {'uuid': uuid, 'seqno': seqno, 'source': source}
-    settling = [name for name in order if _is_settling(nodes[name])]
+    # Starting or stopping (the service state was read) and no position from a wsrep answer.
+    settling = [name for name in order if name not in result['positions']
+                and isinstance(nodes[name], dict) and nodes[name].get('service') in SETTLING_STATES]
     if (stop_settling and unknown and len(settling) == len(unknown)
             and not any(_is_primary(nodes[name]) for name in order)):
         result['action'] = 'stop'
