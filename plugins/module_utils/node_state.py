@@ -482,9 +482,13 @@ def journal_entries(json_lines: str, skip_invocation: str = '') -> list[tuple[st
 
 def runs_excerpt(entries: list[tuple[str, str]], patterns: t.Sequence[str] = LOG_CAUSE_PATTERNS) -> str:
     """The cause line (cause_line) of each run in journal_entries() that has one, in the order the
-    runs first appear, a repeated cause once, at most MAX_CAUSE_LINES joined with ' | ' (a unit that
-    failed several times for one reason gives one line; a run that failed otherwise, with a
-    different first error, does not hide the other runs' cause); without any, the last line."""
+    runs first appear, a repeated cause once, joined with ' | ' (a unit that failed several times
+    for one reason gives one line; a run that failed otherwise, with a different first error, does
+    not hide the other runs' cause); without any, the last line.
+
+    At most MAX_CAUSE_LINES: with more, the first cause (what started the failures) and the latest
+    ones (what the last run died of, which a read of the last lines always reaches), with '...'
+    between them."""
     runs: dict[str, list[str]] = {}
     for invocation, line in entries:
         runs.setdefault(invocation, []).append(line)
@@ -497,7 +501,9 @@ def runs_excerpt(entries: list[tuple[str, str]], patterns: t.Sequence[str] = LOG
             causes.append(line)
     if not causes:
         return entries[-1][1] if entries else '(empty journal)'
-    return ' | '.join(causes[:MAX_CAUSE_LINES])
+    if len(causes) > MAX_CAUSE_LINES:
+        causes = causes[:1] + ['...'] + causes[1 - MAX_CAUSE_LINES:]
+    return ' | '.join(causes)
 
 
 def read_service_log(run: Runner, params: dict, which: t.Callable[[str], str | None]) -> dict:

@@ -15,7 +15,9 @@ description:
     RV(excerpt), the lines that name the cause.
   - Each run of a unit (systemd's invocation; a unit restarted after each failure logs one run per attempt) gives its
     cause line - the first line matching the first of O(patterns) (then the collection's own error patterns) that
-    matches any; the excerpt is these lines in time order, a repeated cause once, at most three, joined with C( | ).
+    matches any; the excerpt is these lines in time order, a repeated cause once, joined with C( | ). Of more than
+    three it quotes the first (what started the failures) and the latest two (what the last run died of), with C(...)
+    between them.
     Without any such line it is the last line read.
   - Every failure report of the collection's roles and playbooks (a failed restart, join, bootstrap, CA rotation step
     or garbd start) quotes this excerpt, so they pick the cause line alike.
@@ -93,8 +95,8 @@ lines:
   elements: str
 excerpt:
   description:
-    - The cause line of each run, a repeated cause once, at most three, joined with C( | ); the last line when no line
-      names a cause; C((empty journal)) without lines.
+    - The cause line of each run, a repeated cause once, joined with C( | ) (of more than three, the first, C(...) and
+      the latest two); the last line when no line names a cause; C((empty journal)) without lines.
   returned: always
   type: str
 active:

@@ -44,7 +44,8 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._close()
-        self._current = {'name': task.get_name(), 'action': task.action, '_start': time.monotonic()}
+        self._current = {'name': task.get_name(), 'action': task.action, 'path': task.get_path(),
+                         'ok': 0, 'skipped': 0, '_start': time.monotonic()}
 
     def v2_playbook_on_handler_task_start(self, task):
         self.v2_playbook_on_task_start(task, False)
@@ -55,6 +56,12 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_ok(self, result):
         self._count(result)
+        if self._current is not None:
+            self._current['ok'] += 1
+
+    def v2_runner_on_skipped(self, result):
+        if self._current is not None:
+            self._current['skipped'] += 1
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
         self._count(result)

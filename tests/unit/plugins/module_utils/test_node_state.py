@@ -341,9 +341,11 @@ def test_read_service_log_quotes_each_run_cause_once_and_skips_the_run_before_th
     assert 'Stopping garb.service - Galera Arbitrator Daemon...' not in result['lines'] and len(result['lines']) == 6
     # Without skip_invocation the old run's error is quoted first.
     assert node_state.read_service_log(run, {'units': ['garb']}, tools)['excerpt'].startswith('2026-12-07 06:24:25.100 ERROR: exception')
-    # At most three causes.
+    # At most three causes: the first and the latest two (the last run's cause is always quoted).
     many = journal_json(*[(f'r{n}', f'ERROR: cause {n}') for n in range(5)])
-    assert node_state.read_service_log(lambda argv, data=None: (0, many, ''), {}, tools)['excerpt'] == 'ERROR: cause 0 | ERROR: cause 1 | ERROR: cause 2'
+    assert node_state.read_service_log(lambda argv, data=None: (0, many, ''), {}, tools)['excerpt'] == 'ERROR: cause 0 | ... | ERROR: cause 3 | ERROR: cause 4'
+    three = journal_json(*[(f'r{n}', f'ERROR: cause {n}') for n in range(3)])
+    assert node_state.read_service_log(lambda argv, data=None: (0, three, ''), {}, tools)['excerpt'] == 'ERROR: cause 0 | ERROR: cause 1 | ERROR: cause 2'
 
 
 def test_read_service_log_without_a_cause_line_bytes_messages_and_failures():
