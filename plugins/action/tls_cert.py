@@ -10,10 +10,13 @@
    play's vault secrets (plugin_utils/controller_files.py): the loader's get_real_file() would write
    the plaintext to a temporary file, so it is not used.
 2. Run dbtls.transport.tls_keypair on the target: it ensures the key there and returns the current
-   certificate and, for a key that has one already, its public key (defer_csr), else a CSR.
+   certificate and, for a key that has one already or was generated in this run for a host that had
+   neither key nor certificate, its public key (defer_csr), else a CSR.
 3. Decide with pki.needs_reissue() whether a certificate must be issued, and why; for one that is
-   due and came with a public key, run tls_keypair again for its CSR (a renewal: rare).
-4. If so, check the CSR (self-signature, subject, SANs), sign it, and install the certificate with
+   due and came with the public key of a key found on the host, run tls_keypair again for its CSR
+   (a renewal: rare).
+4. If so, check the CSR (self-signature, subject, SANs), sign it (or sign the public key of the key
+   generated in this run), and install the certificate with
    one shell command on the host (see install_command() in plugin_utils/installer.py): no second
    Python module run. Only the certificate travels to the host.
 5. Verify on the controller, with the same predicate against the CA and the CSR's public key, the
@@ -111,8 +114,9 @@ def decide(first: dict, spec, ca_cert, renew_before_days: int, now, host: str, a
     """From tls_keypair's first answer: (current cert, CSR, public key, reasons).
 
     The public key is the CSR's, or the one tls_keypair returned instead of a CSR (defer_csr) for a
-    key that has a certificate already. When that certificate needs a new one, ``reasons`` is not
-    empty and the CSR None, and the caller asks the host for a CSR."""
+    key that has a certificate already, or for a key it generated in this run. When the certificate
+    of a key found on the host needs a new one, ``reasons`` is not empty and the CSR None, and the
+    caller asks the host for a CSR."""
     current = None
     if first.get('certificate'):
         current = pki.load_certificate(first['certificate'], f'{host}:{args["cert_path"]}')
@@ -292,6 +296,8 @@ class ActionModule(ActionBase):
         # defer_csr: a key that has a certificate comes back as its public key, read without the RSA
         # key check (see keys.public_key_of_private_key), and the host parses no X.509, which makes
         # the module run of a rerun cheaper; this controller decides alone whether a CSR is needed.
+        # A key generated for a host that had neither key nor certificate comes back as its public
+        # key too (no X.509 built on the host): it is signed as it is, as it needs no load check.
         # With force every certificate is due, so the first run brings the CSRs (no deferral).
         firsts = self._keypair(keypair_args, batch, task_vars,
                                common=dict(_folder_args(args), defer_csr=not args['force'], **bundle))
@@ -309,7 +315,7 @@ class ActionModule(ActionBase):
         # one more run brings the CSRs, made with the key loaded with its check. Not in check mode,
         # which signs nothing.
         late = [number for number, (_current, csr, _public, reasons) in enumerate(decided) if reasons and csr is None
-                and firsts[number].get('public_key') and not check_mode]
+                and firsts[number].get('public_key') and not firsts[number].get('key_generated') and not check_mode]
         # The bundle compared only (report_only) and due: written now, in the run for the CSRs when
         # there is one, else in a run of its own (only when the bundle changes: a CA renewal or change).
         pending = {}
@@ -346,6 +352,11 @@ class ActionModule(ActionBase):
                     continue
                 if plan['chain_changed']:
                     certificate = pki.certificate_pem(plan['current']).decode('ascii')
+                elif plan['csr'] is None and plan['public_key'] is not None and plan['first'].get('key_generated'):
+                    plan['new_cert'] = pki.sign_public_key(plan['public_key'], spec, ca.cert, ca.key, now=now,
+                                                           key_source=f'public key of {host}:{item["key_path"]}',
+                                                           ca_source=ca.cert_path)
+                    certificate = pki.certificate_pem(plan['new_cert']).decode('ascii')
                 elif plan['csr'] is None:
                     raise pki.PKIError(f'{KEYPAIR_MODULE} on {host} returned no CSR for {item["key_path"]} '
                                        f'({"; ".join(plan["reasons"])})')

@@ -568,12 +568,21 @@ def sign_leaf(csr, spec: LeafSpec, ca_cert, ca_key, now: datetime.datetime | Non
     keys only) (critical); EKU per usage; SANs; SKI/AKI; a random serial; notBefore 5 minutes in
     the past. notAfter never exceeds the CA's own notAfter.
     """
+    check_csr(csr, spec, csr_source)
+    return sign_public_key(csr.public_key(), spec, ca_cert, ca_key, now=now, serial=serial,
+                           key_source=csr_source, ca_source=ca_source)
+
+
+def sign_public_key(public_key, spec: LeafSpec, ca_cert, ca_key, now: datetime.datetime | None = None,
+                    serial: int | None = None, key_source: str = 'public key', ca_source: str = 'CA certificate'):
+    """Issue a leaf certificate for a public key the host generated in this run and returned
+    without a CSR (sign_leaf() for the rest: the certificate is the same)."""
+    if key_type_of(public_key) not in KEY_TYPES:
+        raise PKIError(f'{key_source}: unsupported public key type {key_type_of(public_key)}')
     now = _whole_seconds(now or utcnow())
     check_ca(ca_cert, ca_source, now)
     check_key_matches_certificate(ca_key, ca_cert, 'CA key', ca_source)
-    check_csr(csr, spec, csr_source)
     check_leaf_common_name(spec.common_name, ca_cert, ca_source)
-    public_key = csr.public_key()
     rsa_key = isinstance(public_key, rsa.RSAPublicKey)
     ekus = {
         'server': [ExtendedKeyUsageOID.SERVER_AUTH],

@@ -107,6 +107,9 @@ options:
         certificates, return RV(public_key) and the certificates as the file holds them, and no CSR.
         The caller decides whether the certificate needs a new one, and runs the module again
         without this option when it does.
+      - When neither O(key_path) nor O(cert_path) exists, generate the key and return its
+        RV(public_key), and no CSR. The caller issues the certificate for that public key (a key
+        generated in this run needs no proof that it loads).
       - The key is then only read for its public half, without the consistency check that loading
         an RSA private key otherwise costs; a key that signs a CSR is always loaded with that check.
         No X.509 is parsed on the host either, so the module run costs less (a rerun of
@@ -241,7 +244,9 @@ public_key:
   description:
     - The public key (PEM) of the key at O(key_path), returned instead of RV(csr) with O(defer_csr)
       (see there when).
-  returned: with O(defer_csr), when the key and a certificate exist and the key is of the wanted type
+  returned: >-
+    with O(defer_csr), when the key and a certificate exist and the key is of the wanted type, or when
+    the key was generated in this run for a certificate file that does not exist (not in check mode)
   type: str
 certificate:
   description:
@@ -356,9 +361,10 @@ from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import keys
 from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
 
-# pki (X.509: CSRs, certificates) is imported by the functions that use it, not here: the answer to
-# defer_csr for a current key needs keys.py alone, and pki with cryptography.x509 would cost that
-# module run, the one every rerun of tls_cert makes on every host, about a fifth more CPU time.
+# pki (X.509: CSRs, certificates) is imported by the functions that use it, not here: the answers to
+# defer_csr (for a current key, and for a key generated for a host that has none) need keys.py
+# alone, and pki with cryptography.x509 would cost those module runs, the ones every run of
+# tls_cert makes on every host, about a fifth more CPU time.
 
 PENDING_SUFFIX = '.new'
 
@@ -468,9 +474,27 @@ def prepare(params: dict, check_mode: bool = False, created: list | None = None)
     cert_data = files.read_file(s['cert_path'])
     if params.get('defer_csr'):
         answer = _public_key_answer(s, key_data, cert_data, check_mode)
+        if answer is None and key_data is None and cert_data is None:
+            answer = _new_key_answer(s, check_mode, created)
         if answer is not None:
             return answer
     return _csr_answer(params, s, key_data, cert_data, check_mode, created)
+
+
+def _new_key_answer(s: dict, check_mode: bool, created: list | None) -> dict:
+    """With defer_csr, for a host that has neither the key nor the certificate: generate the key and
+    return its public key, without a CSR. A key generated in this very run needs no proof that it
+    still loads and signs (what a CSR made with the key loaded with its check gives for a key found on
+    the host), and no X.509 is built or parsed on the host."""
+    _check_written_folders(s, [('key_path', s['key_path']), ('cert_path', s['cert_path'])], check_mode)
+    public_key = None
+    if not check_mode:
+        key = keys.generate_private_key(s['key_type'], s['key_size'], s['curve'])
+        files.atomic_write(s['key_path'], keys.serialize_private_key(key), s['key_mode'], s['owner'], s['group'])
+        if created is not None:
+            created.append(s['key_path'])
+        public_key = keys.public_key_pem(key).decode('ascii')
+    return _prepared(s, None, [], check_mode, public_key=public_key, key_reasons=['missing'], key_generated=True)
 
 
 def _public_key_answer(s: dict, key_data, cert_data, check_mode: bool):

@@ -97,8 +97,9 @@ def test_check_apply_check_apply(ca, host):
 
     applied, target = run_action(args)
     assert applied['changed'] is True and applied['reasons'] == ['missing']
-    # One tls_keypair run (key, CSR), then one shell command installs the certificate.
-    assert len(target.calls) == 1 and len(target.commands) == 1
+    # One tls_keypair run (the new key, answered with its public key: defer_csr), then one shell
+    # command installs the certificate.
+    assert len(target.calls) == 1 and len(target.commands) == 1 and target.calls[0]['defer_csr'] is True
     assert [data for _path, data in target.sent] == [(host / 'peer.crt').read_bytes()]
     assert target.tmpdirs and not any(os.path.exists(d) for d in target.tmpdirs)   # temp dir removed
     assert sorted(os.listdir(host)) == ['peer.crt', 'peer.key']                      # no temp file left
@@ -230,6 +231,9 @@ def test_expired_ca_and_mismatched_ca_key(ca, host, tmp_path):
 def test_a_csr_that_differs_from_the_request_is_not_signed(ca, host):
     """A compromised or confused target answering with a CSR for another name gets nothing."""
     args = task_args(ca, host)
+    # A key without its certificate: the host answers with a CSR made with it.
+    (host / 'peer.key').write_bytes(pki.serialize_private_key(pki.generate_private_key('ecdsa')))
+    (host / 'peer.key').chmod(0o600)
     evil_key = pki.generate_private_key('ecdsa')
     evil = pki.csr_pem(pki.build_csr(evil_key, pki.leaf_spec('db1', ['DNS:evil.example'], 'peer'))).decode()
     target = Target()
@@ -365,9 +369,9 @@ def test_a_certificate_that_does_not_verify_on_the_host_fails_the_task(ca, host)
 
 def test_a_signed_certificate_that_does_not_verify_is_not_sent(ca, host, monkeypatch):
     args = task_args(ca, host)
-    other_csr = pki.build_csr(pki.generate_private_key('ecdsa'), pki.leaf_spec('db1', SANS, 'peer'))
-    real_sign = pki.sign_leaf
-    monkeypatch.setattr(pki, 'sign_leaf', lambda _csr, *a, **k: real_sign(other_csr, *a, **k))
+    other_key = pki.generate_private_key('ecdsa')
+    real_sign = pki.sign_public_key
+    monkeypatch.setattr(pki, 'sign_public_key', lambda _public_key, *a, **k: real_sign(other_key.public_key(), *a, **k))
     result, target = run_action(args)
     assert result['failed'] is True, result
     assert result['msg'].startswith(f'db1:{host / "peer.crt"}: the certificate does not verify, nothing was '

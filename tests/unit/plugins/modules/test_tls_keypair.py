@@ -265,6 +265,39 @@ def test_defer_csr_returns_the_public_key_and_the_file_as_it_is(tmp_path, capsys
     assert batch['results'][0]['csr'] is None and batch['results'][0]['public_key'] == current['public_key']
 
 
+def test_defer_csr_for_a_host_without_key_and_certificate_returns_the_new_keys_public_key(tmp_path, capsys, ca):
+    """A cold run: the key is generated and answered with its public key; no CSR, no X.509."""
+    import json
+    import subprocess
+    import sys
+    args = params(tmp_path)
+    # Check mode generates nothing and has no public key to give.
+    checked = run_main(tls_keypair, dict(args, defer_csr=True), capsys, check_mode=True)
+    assert checked['key_generated'] is True and checked['key_reasons'] == ['missing']
+    assert checked['csr'] is None and 'public_key' not in checked and not os.path.exists(args['key_path'])
+
+    code = ('import json, sys\n'
+            'from ansible_collections.dbtls.transport.plugins.modules import tls_keypair\n'
+            'result = tls_keypair.run(json.loads(sys.argv[1]))\n'
+            'print(json.dumps([result, sorted(m for m in sys.modules if m.startswith("cryptography.x509")'
+            ' or m.endswith("module_utils.pki"))]))\n')
+    proc = subprocess.run([sys.executable, '-c', code, json.dumps(dict(args, defer_csr=True))],
+                          capture_output=True, text=True, env=os.environ, check=False)
+    assert proc.returncode == 0, proc.stderr
+    answer, modules = json.loads(proc.stdout)
+    assert modules == []
+    assert answer['changed'] is True and answer['key_generated'] is True and answer['key_reasons'] == ['missing']
+    assert answer['csr'] is None and answer['certificate'] is None and answer['key_pending'] is False
+    key = pki.load_private_key(open(args['key_path'], 'rb').read(), 'k')
+    assert pki.same_public_key(pki.load_public_key(answer['public_key'], 'public_key'), key)
+    assert mode_of(args['key_path']) == 0o600
+    assert_no_key_material(json.dumps(answer))
+
+    # A key without its certificate file is not new: its CSR proves it loads (the CSR path).
+    again = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
+    assert again['key_generated'] is False and again['csr'] and 'public_key' not in again
+
+
 def test_defer_csr_imports_no_x509(tmp_path, capsys, ca):
     """What defer_csr is for: the module run of every tls_cert rerun parses no X.509 (keys.py)."""
     import json
