@@ -11,6 +11,7 @@ import os
 import pytest
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files, pki
+from ansible_collections.dbtls.transport.plugins.module_utils.ca import ensure_ca
 from ansible_collections.dbtls.transport.plugins.modules import tls_ca
 
 from tls_testlib import (assert_no_key_material, make_ca, mode_of, needs_openssl, openssl, run_main,
@@ -82,7 +83,7 @@ def test_encrypted_key_and_passphrase_never_shown(tmp_path, capsys):
 @needs_openssl
 def test_renew_window_reissues_with_the_same_key_and_old_leaves_still_verify(tmp_path):
     args = params(tmp_path, valid_days=365, renew_before_days=90)
-    tls_ca.ensure_ca(args)
+    ensure_ca(args)
     key_bytes = open(args['key_path'], 'rb').read()
     old_cert = pki.load_certificate(open(args['cert_path'], 'rb').read(), 'ca')
     ca_key = pki.load_private_key(key_bytes, 'ca.key')
@@ -92,9 +93,9 @@ def test_renew_window_reissues_with_the_same_key_and_old_leaves_still_verify(tmp
     (tmp_path / 'leaf.crt').write_bytes(pki.certificate_pem(leaf))
 
     later = pki.utcnow() + 300 * DAY                          # 65 days left < 90
-    assert tls_ca.ensure_ca(args, check_mode=True, now=later)['changed'] is True
+    assert ensure_ca(args, check_mode=True, now=later)['changed'] is True
     assert pki.load_certificate(open(args['cert_path'], 'rb').read(), 'ca') == old_cert
-    result = tls_ca.ensure_ca(args, now=later)
+    result = ensure_ca(args, now=later)
     assert result['changed'] is True
     assert result['reasons'][0].startswith('inside renew window (64 days left')
     assert result['key_generated'] is False
@@ -105,26 +106,26 @@ def test_renew_window_reissues_with_the_same_key_and_old_leaves_still_verify(tmp
     attime = str(int((later + DAY).timestamp()))
     out = openssl('verify', '-attime', attime, '-CAfile', args['cert_path'], str(tmp_path / 'leaf.crt'))
     assert out.stdout.strip().endswith(': OK')
-    assert tls_ca.ensure_ca(args, now=later)['changed'] is False
+    assert ensure_ca(args, now=later)['changed'] is False
 
 
 def test_expired_ca_is_renewed_unless_renewal_is_disabled(tmp_path):
     args = params(tmp_path, valid_days=30, renew_before_days=0)
-    tls_ca.ensure_ca(args)
+    ensure_ca(args)
     state = snapshot(tmp_path)
     expired = pki.utcnow() + 40 * DAY
     with pytest.raises(pki.PKIError) as info:
-        tls_ca.ensure_ca(args, now=expired)
+        ensure_ca(args, now=expired)
     assert str(info.value).startswith(f'{args["cert_path"]}: the CA expired on ')
     assert 'renewal is disabled' in str(info.value)
     assert snapshot(tmp_path) == state
-    renewed = tls_ca.ensure_ca(dict(args, renew_before_days=10), now=expired)
+    renewed = ensure_ca(dict(args, renew_before_days=10), now=expired)
     assert renewed['changed'] and renewed['reasons'][0].startswith('expired on ')
 
 
 def test_bad_input_fails_naming_the_file_and_changes_nothing(tmp_path, capsys):
     args = params(tmp_path)
-    tls_ca.ensure_ca(args)
+    ensure_ca(args)
     other_dir = tmp_path / 'other'
     _c, _k, other_key, other_cert = make_ca(other_dir, 'Other CA')
 
@@ -157,7 +158,7 @@ def test_bad_input_fails_naming_the_file_and_changes_nothing(tmp_path, capsys):
     # An unknown key type: the argument spec refuses it, and so does the pure code
     expect_failure(params(tmp_path / 'new', key_type='dsa'), 'value of key_type must be one of', 'got: dsa')
     with pytest.raises(pki.PKIError, match="unknown key type 'dsa'"):
-        tls_ca.ensure_ca(params(tmp_path / 'new', key_type='dsa'))
+        ensure_ca(params(tmp_path / 'new', key_type='dsa'))
     # An unknown group fails before the key is written
     expect_failure(params(tmp_path / 'new', group='no-such-group-x'), 'group', 'does not exist')
     assert not (tmp_path / 'new').exists()
@@ -167,8 +168,8 @@ def test_bad_input_fails_naming_the_file_and_changes_nothing(tmp_path, capsys):
 
 def test_existing_key_of_another_type_is_kept_with_a_warning(tmp_path, capsys):
     args = params(tmp_path)
-    tls_ca.ensure_ca(args)
-    result = tls_ca.ensure_ca(dict(args, key_type='ed25519'))
+    ensure_ca(args)
+    result = ensure_ca(dict(args, key_type='ed25519'))
     assert result['changed'] is False
     assert result['warnings'] == [
         f'{args["key_path"]}: the existing CA key is ecdsa secp256r1, key_type asks for ed25519; the key is '
@@ -179,7 +180,7 @@ def test_existing_key_of_another_type_is_kept_with_a_warning(tmp_path, capsys):
 
 def test_modes_and_group_are_enforced(tmp_path, capsys):
     args = params(tmp_path)
-    tls_ca.ensure_ca(args)
+    ensure_ca(args)
     os.chmod(args['key_path'], 0o644)
     result = run_main(tls_ca, args, capsys)
     assert result['changed'] is True and result['reasons'] == []
@@ -198,7 +199,7 @@ def test_key_file_helper_writes_final_mode(tmp_path, monkeypatch):
         real(fd, mode)
 
     monkeypatch.setattr(files.os, 'fchmod', spy)
-    tls_ca.ensure_ca(params(tmp_path, key_mode='0600'))
+    ensure_ca(params(tmp_path, key_mode='0600'))
     assert modes[0] == ('0o600', '0o600')      # key: created 0600, stays 0600
     assert modes[1] == ('0o600', '0o644')      # cert: created 0600, then 0644
 
