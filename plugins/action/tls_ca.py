@@ -12,8 +12,9 @@ starting a second Python and sending it the module. Anywhere else (a CA on anoth
 another user, async) it runs the module there, as for any module.
 
 In its process it writes files as the user running ansible-playbook, as the local connection
-without become would; they get the SELinux label their folder gives new files (the module, on a
-host with SELinux enabled, sets the policy's default label for the path)."""
+without become would. Where SELinux is enabled they get the policy's default label for their path
+when the controller's Python has the selinux bindings (as the module sets it), else the label their
+folder gives new files."""
 
 from __future__ import annotations
 

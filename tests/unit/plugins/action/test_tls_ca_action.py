@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -133,8 +134,14 @@ def _collections_path():
 def test_playbook_in_process_and_as_a_module(tmp_path):
     playbook = tmp_path / 'play.yml'
     playbook.write_text(PLAYBOOK.format(base=tmp_path))
+    # The interpreter of module runs, through a script that logs each one: the tasks that run in
+    # the action's process leave no line.
+    runs = tmp_path / 'module-runs.log'
+    interpreter = tmp_path / 'python'
+    interpreter.write_text(f'#!/bin/sh\necho "$@" >> {runs}\nexec {sys.executable} "$@"\n')
+    interpreter.chmod(0o755)
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOCALHOST_WARNING='false',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_PYTHON_INTERPRETER=str(interpreter),
                ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false')
     binary = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
     proc = subprocess.run([binary, '-i', 'localhost,', '-c', 'local', str(playbook)],
@@ -142,3 +149,7 @@ def test_playbook_in_process_and_as_a_module(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'ok=5 ' in proc.stdout and 'changed=2 ' in proc.stdout and 'WARNING' not in proc.stdout + proc.stderr
     assert stat.S_IMODE(os.stat(tmp_path / 'ca' / 'ca.key').st_mode) == 0o600
+    # tls_ca ran as a module for one task only (the async one): one remote temp dir held it.
+    tmpdirs = {re.search(r'ansible-tmp-[^/\s]+', line).group(0)
+               for line in runs.read_text().splitlines() if 'AnsiballZ_tls_ca' in line}
+    assert len(tmpdirs) == 1, runs.read_text()
