@@ -12,7 +12,6 @@ import json
 import os
 import re
 import stat
-import subprocess
 import sys
 from unittest import mock
 
@@ -20,6 +19,8 @@ import pytest
 
 from ansible_collections.dbtls.transport.plugins.action.tls_ca import ActionModule
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
+
+from local_playbook import needs_ansible_playbook, run_playbook
 
 
 def run_action(args, transport='local', become=False, async_val=0, check_mode=False, diff=True):
@@ -122,15 +123,7 @@ PLAYBOOK = """
 """
 
 
-def _collections_path():
-    for entry in os.environ.get('PYTHONPATH', '').split(os.pathsep) + os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
-        if entry and os.path.isdir(os.path.join(entry, 'ansible_collections', 'dbtls', 'transport')):
-            return entry
-    return None
-
-
-@pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'))
-                    or _collections_path() is None, reason='ansible-playbook or the collection path is not available')
+@needs_ansible_playbook
 def test_playbook_in_process_and_as_a_module(tmp_path):
     playbook = tmp_path / 'play.yml'
     playbook.write_text(PLAYBOOK.format(base=tmp_path))
@@ -140,12 +133,7 @@ def test_playbook_in_process_and_as_a_module(tmp_path):
     interpreter = tmp_path / 'python'
     interpreter.write_text(f'#!/bin/sh\necho "$@" >> {runs}\nexec {sys.executable} "$@"\n')
     interpreter.chmod(0o755)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOCALHOST_WARNING='false',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_PYTHON_INTERPRETER=str(interpreter),
-               ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false')
-    binary = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    proc = subprocess.run([binary, '-i', 'localhost,', '-c', 'local', str(playbook)],
-                          env=env, capture_output=True, text=True, check=False)
+    proc = run_playbook(playbook, interpreter=str(interpreter), pipelining=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'ok=5 ' in proc.stdout and 'changed=2 ' in proc.stdout and 'WARNING' not in proc.stdout + proc.stderr
     assert stat.S_IMODE(os.stat(tmp_path / 'ca' / 'ca.key').st_mode) == 0o600

@@ -18,7 +18,6 @@ import re
 import shutil
 import stat
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from unittest import mock
@@ -30,6 +29,7 @@ from ansible_collections.dbtls.transport.plugins.module_utils import crl, files,
 from ansible_collections.dbtls.transport.plugins.modules import tls_bundle
 from ansible_collections.dbtls.transport.plugins.plugin_utils.installer import install_command
 
+from local_playbook import needs_ansible_playbook, run_playbook
 from tls_cert_target import Target
 
 OPENSSL = shutil.which('openssl')
@@ -503,29 +503,16 @@ PLAYBOOK = """
 """
 
 
-def _collections_path():
-    for entry in os.environ.get('PYTHONPATH', '').split(os.pathsep) + os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep):
-        if entry and os.path.isdir(os.path.join(entry, 'ansible_collections', 'dbtls', 'transport')):
-            return entry
-    return None
-
-
-@pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'))
-                    or _collections_path() is None, reason='ansible-playbook or the collection path is not available')
+@needs_ansible_playbook
 def test_playbook_check_apply_check_apply(tmp_path):
     playbook = tmp_path / 'play.yml'
     playbook.write_text(PLAYBOOK.format(base=tmp_path))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOCALHOST_WARNING='false',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-               ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false', ANSIBLE_PIPELINING='true')
-    binary = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
     (tmp_path / 'host').mkdir()
     (tmp_path / 'ca').mkdir()
     ca_key = pki.generate_private_key('ecdsa')
     (tmp_path / 'ca' / 'ca.key').write_bytes(pki.serialize_private_key(ca_key))
     (tmp_path / 'ca' / 'ca.crt').write_bytes(pki.certificate_pem(pki.build_ca(ca_key, 'Playbook CA')))
-    proc = subprocess.run([binary, '-i', 'localhost,', '-c', 'local', '--diff', str(playbook)],
-                          env=env, capture_output=True, text=True, check=False)
+    proc = run_playbook(playbook, '--diff')
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'PRIVATE KEY' not in proc.stdout
     assert 'ok=4 ' in proc.stdout and 'changed=2 ' in proc.stdout   # check and first apply

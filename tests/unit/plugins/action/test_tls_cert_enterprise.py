@@ -20,7 +20,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from unittest import mock
 
@@ -31,6 +30,7 @@ from ansible.parsing.vault import VaultLib, VaultSecret
 from ansible_collections.dbtls.transport.plugins.action.tls_cert import ActionModule
 from ansible_collections.dbtls.transport.plugins.module_utils import pki
 
+from local_playbook import needs_ansible_playbook, run_playbook
 from tls_cert_target import Target
 
 OPENSSL = shutil.which('openssl')
@@ -284,30 +284,15 @@ PLAYBOOK = """
 """
 
 
-def _collections_path():
-    for entry in (os.environ.get('PYTHONPATH', '').split(os.pathsep)
-                  + os.environ.get('ANSIBLE_COLLECTIONS_PATH', '').split(os.pathsep)):
-        if entry and os.path.isdir(os.path.join(entry, 'ansible_collections', 'dbtls', 'transport')):
-            return entry
-    return None
-
-
-@pytest.mark.skipif(not os.path.exists(os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'))
-                    or _collections_path() is None, reason='ansible-playbook or the collection path is not available')
+@needs_ansible_playbook
 def test_playbook_with_a_vault_password_file(pkix, tmp_path):
     _cert_src, _key_src, cert_text, _key_text = external_files(pkix)
     (tmp_path / 'play.yml').write_text(PLAYBOOK.format(base=tmp_path))
     (tmp_path / 'vault-pass').write_bytes(VAULT_PASSWORD + b'\n')
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_LOCALHOST_WARNING='false',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-               ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='false', ANSIBLE_PIPELINING='true')
-    binary = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    command = [binary, '-i', 'localhost,', '-c', 'local', str(tmp_path / 'play.yml')]
-    without = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    without = run_playbook(tmp_path / 'play.yml')
     assert without.returncode != 0 and 'ansible-vault encrypted, but the play has no vault secret' in without.stdout
     assert not (pkix['host'] / 'peer.crt').exists()
-    proc = subprocess.run(command + ['--vault-password-file', str(tmp_path / 'vault-pass')],
-                          env=env, capture_output=True, text=True, check=False)
+    proc = run_playbook(tmp_path / 'play.yml', '--vault-password-file', str(tmp_path / 'vault-pass'))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'PRIVATE KEY' not in proc.stdout
     assert (pkix['host'] / 'byo.crt').read_bytes() == cert_text
