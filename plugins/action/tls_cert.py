@@ -315,7 +315,7 @@ class ActionModule(ActionBase):
         # one more run brings the CSRs, made with the key loaded with its check. Not in check mode,
         # which signs nothing.
         late = [number for number, (_current, csr, _public, reasons) in enumerate(decided) if reasons and csr is None
-                and firsts[number].get('public_key') and not firsts[number].get('key_generated') and not check_mode]
+                and firsts[number].get('public_key') and not _new_key(firsts[number]) and not check_mode]
         # The bundle compared only (report_only) and due: written now, in the run for the CSRs when
         # there is one, else in a run of its own (only when the bundle changes: a CA renewal or change).
         pending = {}
@@ -352,18 +352,18 @@ class ActionModule(ActionBase):
                     continue
                 if plan['chain_changed']:
                     certificate = pki.certificate_pem(plan['current']).decode('ascii')
-                elif plan['csr'] is None and plan['public_key'] is not None and plan['first'].get('key_generated'):
-                    plan['new_cert'] = pki.sign_public_key(plan['public_key'], spec, ca.cert, ca.key, now=now,
-                                                           key_source=f'public key of {host}:{item["key_path"]}',
-                                                           ca_source=ca.cert_path)
-                    certificate = pki.certificate_pem(plan['new_cert']).decode('ascii')
-                elif plan['csr'] is None:
-                    raise pki.PKIError(f'{KEYPAIR_MODULE} on {host} returned no CSR for {item["key_path"]} '
-                                       f'({"; ".join(plan["reasons"])})')
-                else:
+                elif plan['csr'] is not None:
                     plan['new_cert'] = pki.sign_leaf(plan['csr'], spec, ca.cert, ca.key, now=now,
                                                      csr_source=f'CSR for {host}:{item["key_path"]}',
                                                      ca_source=ca.cert_path)
+                elif _new_key(plan['first']):
+                    plan['new_cert'] = pki.sign_public_key(plan['public_key'], spec, ca.cert, ca.key, now=now,
+                                                           key_source=f'public key of {host}:{item["key_path"]}',
+                                                           ca_source=ca.cert_path)
+                else:
+                    raise pki.PKIError(f'{KEYPAIR_MODULE} on {host} returned no CSR for {item["key_path"]} '
+                                       f'({"; ".join(plan["reasons"])})')
+                if plan['new_cert'] is not None:
                     certificate = pki.certificate_pem(plan['new_cert']).decode('ascii')
                 module_args = dict(one, certificate=certificate, chain=ca.chain_pems)
                 if args['backup']:
@@ -705,6 +705,12 @@ class ActionModule(ActionBase):
                 'after': after,
             }
         return result
+
+
+def _new_key(first: dict) -> bool:
+    """tls_keypair generated this key in the run and answered with its public key (defer_csr): it is
+    signed as it is, with no CSR asked for."""
+    return bool(first.get('key_generated')) and bool(first.get('public_key'))
 
 
 def _refuse_revoked(current, crl, crl_path: str, ca, host: str, item: dict) -> None:

@@ -534,3 +534,19 @@ def test_revoked_entry_validation():
     entry = crl.revoked_entry('05', None, '2026-03-01')
     assert entry.revocation_date == datetime.datetime(2026, 3, 1, tzinfo=datetime.timezone.utc)
     assert crl.revoked_entry(5, None, '2026-03-01T10:00:00+02:00').revocation_date.hour == 8
+
+
+def test_a_public_key_of_an_unsupported_type_is_not_signed():
+    """Through a CSR or as a public key the host generated: the same refusal (sign_public_key)."""
+    from cryptography.hazmat.primitives.asymmetric import dsa
+    ca_key = pki.generate_private_key('ecdsa')
+    ca = pki.build_ca(ca_key, 'Test CA')
+    spec = pki.leaf_spec('db1', ['DNS:db1'], 'peer')
+    dsa_key = dsa.generate_private_key(2048)
+    with pytest.raises(pki.PKIError, match='^host key: unsupported public key type'):
+        pki.sign_public_key(dsa_key.public_key(), spec, ca, ca_key, key_source='host key')
+    csr = (x509.CertificateSigningRequestBuilder().subject_name(spec.subject)
+           .add_extension(x509.SubjectAlternativeName(spec.general_names()), critical=False)
+           .sign(dsa_key, hashes.SHA256()))
+    with pytest.raises(pki.PKIError, match='^CSR for db1: unsupported public key type'):
+        pki.sign_leaf(csr, spec, ca, ca_key, csr_source='CSR for db1')
