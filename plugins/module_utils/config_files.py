@@ -25,14 +25,12 @@ import typing as t
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import validation
+from ansible_collections.dbtls.transport.plugins.module_utils.commands import Runner
 from ansible_collections.dbtls.transport.plugins.module_utils.node_state import content_hasher
 
 
 class ConfigFilesError(Exception):
     """Bad input or a failed validation; the message names the file."""
-
-
-Runner = validation.Runner
 
 
 def _wanted(item: dict, index: int) -> tuple[str, bytes, bool]:

@@ -33,6 +33,7 @@ import typing as t
 
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import validation
+from ansible_collections.dbtls.transport.plugins.module_utils.commands import Runner
 
 
 class FileSwapError(Exception):
@@ -95,7 +96,7 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def swap(params: dict, check_mode: bool, run_command: validation.Runner | None = None) -> dict:
+def swap(params: dict, check_mode: bool, run_command: Runner | None = None) -> dict:
     """Validate what changes, back it up, then write every new file at once."""
     items = params.get('files') or []
     backup_dir = params['backup_dir']
@@ -222,7 +223,7 @@ def commit(params: dict, check_mode: bool) -> dict:
     return {'changed': bool(committed), 'committed_files': committed, 'backup_dir': backup_dir}
 
 
-def run(params: dict, check_mode: bool, run_command: validation.Runner | None = None,
+def run(params: dict, check_mode: bool, run_command: Runner | None = None,
         clock: t.Callable[[], float] = time.time) -> dict:
     """``run_command(argv) -> (rc, stdout, stderr)`` runs the validation commands (the module's run_command).
     The result's ``started_at`` is the host's clock (epoch second) before anything was read or

@@ -48,14 +48,6 @@ def labels_for(module: t.Any) -> ModuleLabels | None:
     return ModuleLabels(module) if module.selinux_enabled() else None
 
 
-def command_runner(module: t.Any) -> t.Callable[[list], t.Tuple[int, str, str]]:
-    """run(argv) -> (rc, stdout, stderr) through the module's run_command, with LC_ALL=C (the
-    validation tools' and shadow tools' messages are quoted in errors, untranslated)."""
-    def run(argv: list) -> t.Tuple[int, str, str]:
-        return module.run_command(argv, environ_update={'LC_ALL': 'C'})
-    return run
-
-
 def run_ensure(module: t.Any, ensure: t.Callable[[dict, bool], dict], errors: tuple = ()) -> None:
     """Call ``ensure(params, check_mode)`` and exit the module with its result. Files written on
     the way are labelled through the module (labels_for()). ``errors``: exception classes of the

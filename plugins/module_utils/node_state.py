@@ -20,9 +20,10 @@ import json
 import os
 import pwd
 import re
-import shlex
 import stat
 import typing as t
+
+from ansible_collections.dbtls.transport.plugins.module_utils.commands import Runner
 
 # SHOW GLOBAL STATUS variables the role decides from (cluster_state.yml, health gates).
 STATUS_VARIABLES = ('wsrep_ready', 'wsrep_cluster_status', 'wsrep_local_state_comment', 'wsrep_cluster_size',
@@ -32,8 +33,6 @@ _SECRET_OPTION = re.compile(r'filekey|token|password|secret')
 _DH_BITS = re.compile(r'DH Parameters: [(]([0-9]+) bit[)]')
 _DH_OK = 'DH parameters appear to be ok'
 _PROVIDER_OPTIONS = re.compile(r'^--wsrep[-_]provider[-_]options=')
-
-Runner = t.Callable[..., t.Tuple[int, str, str]]
 
 
 # The node reads' ``certificates`` option (doc fragment dbtls.transport.certificate_checks): the
@@ -58,38 +57,6 @@ def check_certificates(checks: list) -> dict:
         return {'certificates': {}, 'tls_files': {}}
     from ansible_collections.dbtls.transport.plugins.module_utils import cert_check  # pylint: disable=import-outside-toplevel
     return cert_check.check_all(checks)
-
-
-def command_runner(module: t.Any) -> Runner:
-    """run(argv, data=None) -> (rc, stdout, stderr) through an AnsibleModule's run_command, with
-    LC_ALL=C: the tools' output is parsed, so it must not be translated. A command fed ``data`` on
-    stdin runs as input_command() writes it."""
-    def run(argv: list, data: str | None = None) -> t.Tuple[int, str, str]:
-        if data is None:
-            return module.run_command(argv, environ_update={'LC_ALL': 'C'})
-        rc, out, err = module.run_command(input_command(argv, data, INPUT_COMMAND_TIMEOUT), use_unsafe_shell=True,
-                                          environ_update={'LC_ALL': 'C'})
-        if rc == TIMED_OUT:
-            err = f'{" ".join(argv[:2])}: no answer within {INPUT_COMMAND_TIMEOUT} s {err}'.strip()
-        return rc, out, err
-    return run
-
-
-# Seconds a command fed on stdin may take: openssl s_client to a port that accepts the connection
-# but never answers would otherwise hold the node read for good. timeout(1) exits with TIMED_OUT.
-INPUT_COMMAND_TIMEOUT = 30
-TIMED_OUT = 124
-
-
-def input_command(argv: list, data: str, timeout: int = INPUT_COMMAND_TIMEOUT) -> str:
-    """A shell command that feeds ``data`` (small: it is one argument of printf) to argv through a
-    pipe, under timeout(1) where the host has it. A command that exits before it reads its input
-    (openssl s_client to a port that is closed or closes the connection) then gives its own rc and
-    output: only printf meets the broken pipe. Given as ``data`` to run_command instead, the write
-    to the command's stdin would fail the whole module run (rc 32, no output)."""
-    command = ' '.join(shlex.quote(str(arg)) for arg in argv)
-    return (f'dbtls_t=; command -v timeout >/dev/null 2>&1 && dbtls_t="timeout {int(timeout)}"; '
-            f'printf %s {shlex.quote(data)} | $dbtls_t {command}')
 
 
 def sha256_text(text: str) -> str:

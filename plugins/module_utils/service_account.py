@@ -23,7 +23,7 @@ import pwd
 import re
 import typing as t
 
-Runner = t.Callable[[list], t.Tuple[int, str, str]]
+from ansible_collections.dbtls.transport.plugins.module_utils.commands import Runner
 
 # What useradd and groupadd accept on every supported platform (shadow-utils' default
 # NAME_REGEX, without the trailing '$' of machine accounts).

@@ -19,12 +19,11 @@ import shutil
 import tempfile
 import typing as t
 
+from ansible_collections.dbtls.transport.plugins.module_utils.commands import Runner
+
 
 class ValidationError(Exception):
     """A validation command is malformed, missing or refused the content; the message names the file."""
-
-
-Runner = t.Callable[[list], t.Tuple[int, str, str]]
 
 
 def validate(command: str, content: bytes, dest: str, run: Runner, check_mode: bool) -> bool:

@@ -102,7 +102,7 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.dbtls.transport.plugins.module_utils import config_files  # noqa: E402
-from ansible_collections.dbtls.transport.plugins.module_utils import module_runner  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import commands, module_runner  # noqa: E402
 
 ARGUMENT_SPEC = {
     'files': {'type': 'list', 'elements': 'dict', 'required': True, 'options': {
@@ -119,7 +119,7 @@ ARGUMENT_SPEC = {
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run = module_runner.command_runner(module)
+    run = commands.command_runner(module)
     module_runner.run_ensure(module, lambda params, check_mode: config_files.ensure(params, check_mode, run),
                              errors=(config_files.ConfigFilesError,))
 

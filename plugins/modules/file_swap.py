@@ -204,7 +204,7 @@ started_at:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.dbtls.transport.plugins.module_utils import file_swap  # noqa: E402
-from ansible_collections.dbtls.transport.plugins.module_utils import module_runner  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import commands, module_runner  # noqa: E402
 
 ARGUMENT_SPEC = {
     'state': {'type': 'str', 'choices': ['swapped', 'restored', 'committed'], 'default': 'swapped'},
@@ -226,7 +226,7 @@ ARGUMENT_SPEC = {
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run = module_runner.command_runner(module)
+    run = commands.command_runner(module)
     module_runner.run_ensure(module, lambda params, check_mode: file_swap.run(params, check_mode, run),
                              errors=(file_swap.FileSwapError,))
 

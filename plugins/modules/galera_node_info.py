@@ -249,7 +249,7 @@ import os  # noqa: E402
 import pwd  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.dbtls.transport.plugins.module_utils import node_state, sql_accounts  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import commands, node_state, sql_accounts  # noqa: E402
 
 ARGUMENT_SPEC = {
     'service': {'type': 'str', 'required': True},
@@ -331,7 +331,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
 
-    run = node_state.command_runner(module)
+    run = commands.command_runner(module)
 
     def which(name):
         return module.get_bin_path(name)

@@ -94,7 +94,7 @@ gid:
 '''
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.dbtls.transport.plugins.module_utils import module_runner  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import commands, module_runner  # noqa: E402
 from ansible_collections.dbtls.transport.plugins.module_utils import service_account  # noqa: E402
 
 ARGUMENT_SPEC = {
@@ -107,7 +107,7 @@ ARGUMENT_SPEC = {
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run = module_runner.command_runner(module)
+    run = commands.command_runner(module)
     module_runner.run_ensure(module, lambda params, check_mode: service_account.ensure(params, check_mode, run),
                              errors=(service_account.ServiceAccountError,))
 

@@ -106,7 +106,7 @@ active:
 '''
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.dbtls.transport.plugins.module_utils import node_state  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import commands, node_state  # noqa: E402
 
 ARGUMENT_SPEC = {
     'units': {'type': 'list', 'elements': 'str', 'default': []},
@@ -121,7 +121,7 @@ ARGUMENT_SPEC = {
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
-    run = node_state.command_runner(module)
+    run = commands.command_runner(module)
 
     try:
         result = node_state.read_service_log(run, module.params, module.get_bin_path)
