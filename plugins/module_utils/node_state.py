@@ -21,6 +21,7 @@ import os
 import pwd
 import re
 import stat
+import time
 import typing as t
 
 from ansible_collections.dbtls.transport.plugins.module_utils.commands import Runner
@@ -219,25 +220,32 @@ def public_text(path: str) -> str:
     return text
 
 
-def process_started(pid: int, proc: str = '/proc') -> int | None:
-    """The epoch second a process started (its start in clock ticks after boot, /proc/<pid>/stat,
-    plus the boot time, /proc/stat btime); None for no process or where /proc does not say."""
+def process_started(pid: int, proc: str = '/proc', clock: t.Callable[[], float] = time.time) -> int | None:
+    """The epoch second a process started, truncated: its start in clock ticks after boot
+    (/proc/<pid>/stat) plus the boot time, taken as the clock now less the uptime (/proc/uptime,
+    to a hundredth of a second), or where that is missing /proc/stat's btime (whole seconds, up to
+    one more second early); None for no process or where /proc does not say."""
     if pid <= 0:
         return None
     try:
         with open(os.path.join(proc, str(pid), 'stat'), encoding='ascii', errors='replace') as handle:
             # The command name (2nd field) is in parentheses and may hold spaces: count after it.
             fields = handle.read().rsplit(')', 1)[1].split()
-        with open(os.path.join(proc, 'stat'), encoding='ascii', errors='replace') as handle:
-            boot = next(int(line.split()[1]) for line in handle if line.startswith('btime '))
-        return boot + int(int(fields[19]) / os.sysconf('SC_CLK_TCK'))
+        try:
+            with open(os.path.join(proc, 'uptime'), encoding='ascii', errors='replace') as handle:
+                boot = clock() - float(handle.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            with open(os.path.join(proc, 'stat'), encoding='ascii', errors='replace') as handle:
+                boot = next(int(line.split()[1]) for line in handle if line.startswith('btime '))
+        return int(boot + int(fields[19]) / os.sysconf('SC_CLK_TCK'))
     except (OSError, ValueError, IndexError, StopIteration):
         return None
 
 
-# How exactly process_started knows a start: the boot time is whole seconds, and the start is
-# truncated to one. A file whose change time is later than the start by more than this was changed
-# after the process read it; one within it may have been read either way.
+# How exactly process_started knows a start: truncated to the second, so up to one second early. A
+# file whose change time is later than the start by more than this was changed after the process
+# read it; one within it may have been read either way. (A start from btime, whole seconds itself,
+# could be two seconds early: a file written just before a restart would look changed after it.)
 START_PRECISION = 1
 
 

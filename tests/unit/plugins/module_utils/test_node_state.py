@@ -405,9 +405,19 @@ def test_process_started_from_proc(tmp_path):
     # The command name may hold spaces and parentheses; the start time is the 22nd field.
     fields = ['S'] + ['0'] * 18 + [str(300 * ticks)] + ['0'] * 10
     (tmp_path / '42' / 'stat').write_text('42 (vt gate (x)) ' + ' '.join(fields) + '\n')
+    # Without /proc/uptime: btime, whole seconds.
     assert node_state.process_started(42, str(tmp_path)) == 1796540300
     assert node_state.process_started(0, str(tmp_path)) is None
     assert node_state.process_started(43, str(tmp_path)) is None
+    # With it, the boot time to the hundredth: booted at ...000.6 (btime says ...000), started 300.5 s
+    # later, at ...301.1 - truncated to ...301 (from btime: ...300, which a file written at ...301.0,
+    # before the start, would count as changed after it).
+    (tmp_path / 'uptime').write_text('400.20 700.00\n')
+    (tmp_path / '44').mkdir()
+    fields_44 = ['S'] + ['0'] * 18 + [str(int(300.5 * ticks))] + ['0'] * 10
+    (tmp_path / '44' / 'stat').write_text('44 (mariadbd) ' + ' '.join(fields_44) + '\n')
+    assert node_state.process_started(44, str(tmp_path), clock=lambda: 1796540400.8) == 1796540301
+    (tmp_path / 'uptime').unlink()
 
     def run(argv, data=None):
         return 0, 'ActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=42\n', ''
