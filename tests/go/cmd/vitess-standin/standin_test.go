@@ -146,6 +146,16 @@ func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Fatalf("%s: still %s", what, last)
 }
 
+// logged waits until a stand-in's stderr holds want lines containing text. Its stderr reaches the
+// test through a pipe, so a line can arrive after the state the stand-in serves over HTTP.
+func logged(t *testing.T, p *proc, text string, want int) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d %q lines", want, text), func() (bool, string) {
+		out := p.stderr.String()
+		return strings.Count(out, text) == want, out
+	})
+}
+
 func getJSON(url string, v interface{}) error {
 	resp, err := http.Get(url)
 	if err != nil {
@@ -224,9 +234,7 @@ func TestPlaintextV22(t *testing.T) {
 	if r.TLS || r.TLSVersion != "" || r.Error != "" {
 		t.Errorf("plaintext dial: %+v", r)
 	}
-	if !strings.Contains(tablet.stderr.String(), "WARNING: no --grpc_cert/--grpc_key: serving gRPC without TLS") {
-		t.Errorf("no plaintext warning: %s", tablet.stderr.String())
-	}
+	logged(t, tablet, "WARNING: no --grpc_cert/--grpc_key: serving gRPC without TLS", 1)
 }
 
 type standinPKI struct {
@@ -279,9 +287,7 @@ func TestMutualTLSV23(t *testing.T) {
 	if r.ServerCN != "tablet1" || r.ClientCN != "vtgate-client" || r.VerifiedName != "tablet1" || r.TLSVersion != "TLS1.3" {
 		t.Errorf("vtgate -> vttablet: %+v", r)
 	}
-	if !strings.Contains(gate.stderr.String(), "Flag --tablet_grpc_cert has been deprecated, use --tablet-grpc-cert instead") {
-		t.Errorf("no deprecation warning: %s", gate.stderr.String())
-	}
+	logged(t, gate, "Flag --tablet_grpc_cert has been deprecated, use --tablet-grpc-cert instead", 1)
 	r = dialStatus(t, ctldHTTP, func(r dialResult) bool { return r.Error != "" })
 	if r.OK || r.Reason != "refused_by_peer" || r.VerifiedName != "127.0.0.1" {
 		t.Errorf("vtctld with a revoked cert: %+v", r)
@@ -332,9 +338,7 @@ func TestMutualTLSV23(t *testing.T) {
 		err := getJSON("http://127.0.0.1:"+tabletHTTP+"/debug/acl", &st)
 		return err == nil && st.Reloads == 1 && st.ByTrigger["SIGHUP"] == 1 && st.TableGroups == 1, fmt.Sprintf("%+v %v", st, err)
 	})
-	if n := strings.Count(tablet.stderr.String(), "loaded table ACL config"); n != 2 {
-		t.Errorf("%d 'loaded table ACL config' lines", n)
-	}
+	logged(t, tablet, "loaded table ACL config", 2)
 }
 
 // tlsLine does a TLS handshake and reads the stand-in's JSON line.
