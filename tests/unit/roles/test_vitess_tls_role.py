@@ -55,6 +55,10 @@ REFUSALS = {
     'callerid_extra_flag': ({'vitess_tls_extra_flags': {'vtgate': {'grpc_use_effective_callerid': True}}}, 'validate'),
     'managed_extra_flag': ({'vitess_tls_extra_flags': {'vttablet': {'db-ssl-mode': 'disabled'}}}, 'validate'),
     'missing_tablet_uid': ({'vitess_tls_vttablet_uid': None}, 'validate'),
+    'unknown_component': ({'vitess_tls_components': ['vtgate', 'vtorc']}, 'validate'),
+    'bad_acl_group': ({'vitess_tls_table_acl': [{'name': 'all', 'reader': ['app_ro']}]}, 'validate'),
+    # Every problem of the host in one message.
+    'several_problems': ({'vitess_tls_vttablet_uid': 0, 'vitess_tls_table_acl': [{'readers': ['app_ro']}]}, 'validate'),
     # tls.yml decides from host_info.yml's read of the host (host_info, a real module run here);
     # validate.yml comes first, as in main.yml: it resolves the flags these files read.
     'missing_cert': ({'vitess_tls_cert_path': '@TMP@/absent/peer.crt'}, ['validate', 'host_info', 'tls']),
@@ -204,6 +208,10 @@ def test_table_acl_json(run):
     ('callerid_extra_flag', 'claim any identity'),
     ('managed_extra_flag', 'which the role manages'),
     ('missing_tablet_uid', 'set vitess_tls_vttablet_uid'),
+    ('unknown_component', 'may only name vtctld, vtgate and vttablet, not vtorc'),
+    ('bad_acl_group', "vttablet refuses other fields): {'name': 'all', 'reader': ['app_ro']}"),
+    ('several_problems', 'set vitess_tls_vttablet_uid to a positive number unique in cell'),
+    ('several_problems', "vttablet refuses other fields): {'readers': ['app_ro']}"),
     ('missing_cert', 'absent/peer.crt: missing'),
     ('unnamed_cert', 'vitess_tls_cert_path, vitess_tls_key_path and vitess_tls_ca_path are required'),
 ])
