@@ -98,6 +98,7 @@ ARGUMENT_SPEC = dict(
     folder_mode=dict(type='raw'),
     folder_owner=dict(type='str'),
     folder_group=dict(type='str'),
+    create_group=dict(type='bool', default=False),
     bundle=dict(type='dict', options=BUNDLE_SPEC),
 )
 _SINGLE = ('key_path', 'cert_path', 'common_name')
@@ -108,6 +109,8 @@ _KEYPAIR_OPTIONS = ('key_path', 'cert_path', 'common_name', 'usage', 'key_type',
 # Sent once for the whole run (tls_keypair takes them at the top level only): the folders of the
 # host's files are created, or corrected, by the first tls_keypair run.
 _FOLDER_OPTIONS = ('folder_mode', 'folder_owner', 'folder_group')
+# The groups of the host's files (create_group) are made by the first tls_keypair run too.
+_FIRST_RUN_OPTIONS = _FOLDER_OPTIONS + ('create_group',)
 
 
 def decide(first: dict, spec, ca_cert, renew_before_days: int, now, host: str, args: dict):
@@ -150,6 +153,7 @@ class ActionModule(ActionBase):
         if result.get('failed'):
             raise _ModuleFailed(result)
         # The folders (with folder_mode) are reported once per run, at the top level.
+        self._groups.extend(name for name in result.pop('groups_created', None) or [] if name not in self._groups)
         made = result.pop('folders_created', None) or []
         self._folders['created'].extend(path for path in made if path not in self._folders['created'])
         if result.get('folder_diff'):
@@ -192,6 +196,9 @@ class ActionModule(ActionBase):
         self._generated = {}
         self._installed_items = set()
         self._folders = {'created': [], 'attributes': {}, 'diff': None}
+        # Groups the first run created (create_group; in check mode, would create): removed again
+        # when the task fails before any certificate or bundle was installed with them.
+        self._groups = []
         # The CA bundle: what was sent (_bundle_args()) and tls_keypair's answer.
         self._bundle = None
         try:
@@ -219,14 +226,17 @@ class ActionModule(ActionBase):
         # Folders created by the first run (in check mode none was), innermost first; rmdir leaves
         # one that is not empty (a certificate was installed in it) alone.
         folders = [] if self._task.check_mode else list(reversed(self._folders['created']))
-        if not paths and not bundle and not folders:
+        groups = [] if (self._task.check_mode or self._installed_items or bundle) else list(self._groups)
+        if not paths and not bundle and not folders and not groups:
             return ''
         commands = []
         if paths or bundle:
             commands.append('rm -f -- ' + ' '.join(shlex.quote(path) for path in paths + bundle))
         if folders:
             commands.append('{ rmdir -- ' + ' '.join(shlex.quote(path) for path in folders) + ' 2>/dev/null; true; }')
-        what = ', '.join(paths + bundle + folders)
+        for group in groups:
+            commands.append('{ groupdel -- ' + shlex.quote(group) + ' 2>/dev/null; true; }')
+        what = ', '.join(paths + bundle + folders + groups)
         try:
             removed = self._low_level_execute_command(' && '.join(commands), sudoable=True)
         except AnsibleError as exc:
@@ -242,6 +252,8 @@ class ActionModule(ActionBase):
             done.append(f'removed the CA bundle it had created: {bundle[0]}')
         if folders:
             done.append(f'removed the folder(s) it had created, where empty: {", ".join(folders)}')
+        if groups:
+            done.append(f'removed the group(s) it had created: {", ".join(groups)}')
         return f' ({"; ".join(done)})'
 
     def _note_generated(self, number: int, item: dict, answer: dict) -> None:
@@ -300,7 +312,7 @@ class ActionModule(ActionBase):
         # key too (no X.509 built on the host): it is signed as it is, as it needs no load check.
         # With force every certificate is due, so the first run brings the CSRs (no deferral).
         firsts = self._keypair(keypair_args, batch, task_vars,
-                               common=dict(_folder_args(args), defer_csr=not args['force'], **bundle))
+                               common=dict(_first_run_args(args), defer_csr=not args['force'], **bundle))
         for number, (item, first) in enumerate(zip(items, firsts)):
             self._note_generated(number, item, first)
         decided = [decide(first, spec, ca.cert, args['renew_before_days'], now, host, item)
@@ -409,6 +421,9 @@ class ActionModule(ActionBase):
     def _add_folders(self, result: dict, host: str) -> dict:
         """The folders tls_keypair created or corrected (folder_mode), in the task's result and diff."""
         folders = self._folders
+        if self._groups:
+            result['groups_created'] = list(self._groups)
+            result['changed'] = True
         if folders['created']:
             result['folders_created'] = list(folders['created'])
         if folders['attributes']:
@@ -596,7 +611,7 @@ class ActionModule(ActionBase):
         keypair_args = {name: args[name] for name in _KEYPAIR_OPTIONS
                         if args.get(name) is not None and name != 'common_name'}
         keypair_args['common_name'] = pki.common_name_of(certs[0]) or host
-        keypair_args.update(_folder_args(args))
+        keypair_args.update(_first_run_args(args))
         keypair_args.update(self._bundle_args(args, host))
         keypair_args.update(certificate=cert_data.decode('ascii'), private_key=key_data.decode('ascii'))
         if args['backup']:
@@ -756,8 +771,8 @@ def _chain_pems(first: dict, host: str, item: dict) -> list[str]:
             for cert in pki.load_certificates('\n'.join(chain), f'{host}:{item["cert_path"]} (chain)')]
 
 
-def _folder_args(args: dict) -> dict:
-    return {name: args[name] for name in _FOLDER_OPTIONS if args.get(name) is not None}
+def _first_run_args(args: dict) -> dict:
+    return {name: args[name] for name in _FIRST_RUN_OPTIONS if args.get(name) not in (None, False)}
 
 
 def _item_args(args: dict, item: dict) -> dict:

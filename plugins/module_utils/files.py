@@ -177,6 +177,12 @@ def resolve_group(group: t.Any, option: str = 'group') -> int:
     raise FilesError(f'{option}: group {group!r} does not exist on this host')
 
 
+def unused_gid() -> int:
+    """A gid that no group of the host has (one above the highest): what check mode compares files
+    with when their group is yet to be created."""
+    return max((entry.gr_gid for entry in grp.getgrall()), default=0) + 1
+
+
 def read_file(path: str, max_size: int = 10 * 1024 * 1024) -> bytes | None:
     """The content of ``path``, or None when it does not exist."""
     try:

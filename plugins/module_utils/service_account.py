@@ -13,6 +13,8 @@ ansible.builtin.user need a module run each; this file reads both from the accou
     home (not created) and login shell;
   - an existing user gets its primary group, home and shell corrected; its uid and its other
     groups are left as they are.
+ensure_groups() creates only missing groups, for the PKI modules (create_group): they install a
+service's keys with its group before the service's role creates the user.
 The command runner is passed in (the module's run_command), so this file imports nothing from Ansible.
 """
 
@@ -67,6 +69,47 @@ def _run(run: Runner, argv: list, what: str) -> None:
         raise ServiceAccountError(f'{what}: {argv[0]} failed (rc {rc}): {detail}')
 
 
+def _create_group(name: str, run: Runner, lookup_group: t.Callable):
+    _run(run, ['groupadd', '--system', name], f'group {name}')
+    group = lookup_group(name)
+    if group is None:
+        raise ServiceAccountError(f'group {name}: groupadd succeeded but the group cannot be read')
+    return group
+
+
+def ensure_groups(names: t.Iterable, check_mode: bool, run: Runner,
+                  lookup_group: t.Callable = _lookup_group) -> list[str]:
+    """Create each group of ``names`` that does not exist as a system group (the group a service's
+    keys are installed with, before its service account is created); gids and empty names are
+    left alone. Returns the names created, or in check mode the names that would be."""
+    missing = []
+    for name in names:
+        text = '' if name is None else str(name)
+        if not text or text.isdigit() or text in missing or lookup_group(text) is not None:
+            continue
+        if not _NAME.match(text):
+            raise ServiceAccountError(f'group {text!r}: not a valid group name (lower-case letters, digits, '
+                                      f'"_" and "-", starting with a letter or "_", at most 32 characters)')
+        missing.append(text)
+    created: list[str] = []
+    try:
+        for name in missing:
+            if not check_mode:
+                _create_group(name, run, lookup_group)
+            created.append(name)
+    except ServiceAccountError:
+        remove_groups(created, run)
+        raise
+    return created
+
+
+def remove_groups(names: t.Iterable, run: Runner) -> None:
+    """Remove groups that ensure_groups() created, when the run that needed them failed (best effort:
+    the failure being reported matters more than this clean-up)."""
+    for name in names:
+        run(['groupdel', name])
+
+
 def _describe(user, group) -> dict:
     """The account as the diff shows it (None where it does not exist)."""
     return {'group': None if group is None else {'name': group.gr_name, 'gid': group.gr_gid},
@@ -86,10 +129,7 @@ def ensure(params: dict, check_mode: bool, run: Runner,
     if group is None:
         changes.append(f'group {group_name} created (system group)')
         if not check_mode:
-            _run(run, ['groupadd', '--system', group_name], f'group {group_name}')
-            group = lookup_group(group_name)
-            if group is None:
-                raise ServiceAccountError(f'group {group_name}: groupadd succeeded but the group cannot be read')
+            group = _create_group(group_name, run, lookup_group)
     if user is None:
         changes.append(f'user {name} created (system user, primary group {group_name}, home {home} not created, shell {shell})')
         if not check_mode:
@@ -125,6 +165,14 @@ def ensure(params: dict, check_mode: bool, run: Runner,
         result['diff'] = {'before': _text(before), 'after': _text(after),
                           'before_header': f'{name}:{group_name}', 'after_header': f'{name}:{group_name}'}
     return result
+
+
+def compare(params: dict, lookup_group: t.Callable = _lookup_group, lookup_user: t.Callable = _lookup_user) -> dict:
+    """What ensure() would change, read only (for a host read that decides whether ensure() runs)."""
+    def no_command(argv, data=None):
+        raise ServiceAccountError(f'{argv[0]}: no command runs when the account is only compared')
+    answer = ensure(params, True, no_command, lookup_group, lookup_user)
+    return {'changes': answer['changes'], 'uid': answer['uid'], 'gid': answer['gid']}
 
 
 def _text(described: dict) -> str:

@@ -49,6 +49,28 @@ options:
     type: list
     elements: str
     default: []
+  account:
+    description:
+      - A service's system account to compare with what M(dbtls.transport.service_account) would make of it (same
+        options); RV(account) lists what that module would change, so that a role runs it only where something differs.
+    type: dict
+    suboptions:
+      name:
+        description: The user.
+        type: str
+        required: true
+      group:
+        description: Its primary group.
+        type: str
+        required: true
+      home:
+        description: Its home directory.
+        type: path
+        required: true
+      shell:
+        description: Its login shell.
+        type: path
+        required: true
 '''
 
 EXAMPLES = r'''
@@ -95,6 +117,14 @@ certificates:
   returned: always
   type: dict
   sample: {grpc: {valid: true, findings: [], certificate: {subject: "CN=vt1"}, chain: []}}
+account:
+  description:
+    - With O(account) - C(changes), what M(dbtls.transport.service_account) would change (empty where the account is as
+      asked), and C(uid) and C(gid) where the user and the group exist (else null).
+  returned: with O(account)
+  type: dict
+  sample: {changes: ["user vitess created (system user, primary group vitess, home /var/lib/vitess not created, shell /usr/sbin/nologin)"],
+           uid: null, gid: 998}
 tls_files:
   description: Whether each certificate, key and CA file named in O(certificates) exists (links followed).
   returned: always
@@ -103,7 +133,7 @@ tls_files:
 '''
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.dbtls.transport.plugins.module_utils import commands, node_state  # noqa: E402
+from ansible_collections.dbtls.transport.plugins.module_utils import commands, node_state, service_account  # noqa: E402
 
 ARGUMENT_SPEC = {
     'paths': {'type': 'list', 'elements': 'path', 'default': []},
@@ -111,6 +141,12 @@ ARGUMENT_SPEC = {
     'contents': {'type': 'list', 'elements': 'path', 'default': []},
     'units': {'type': 'list', 'elements': 'str', 'default': []},
     'certificates': node_state.CERTIFICATES_OPTION,
+    'account': {'type': 'dict', 'options': {
+        'name': {'type': 'str', 'required': True},
+        'group': {'type': 'str', 'required': True},
+        'home': {'type': 'path', 'required': True},
+        'shell': {'type': 'path', 'required': True},
+    }},
 }
 
 
@@ -122,7 +158,9 @@ def main():
     try:
         result = node_state.read_host(run, module.params, module.get_bin_path)
         result.update(node_state.check_certificates(module.params['certificates']))
-    except ValueError as exc:
+        if module.params['account']:
+            result['account'] = service_account.compare(module.params['account'])
+    except (ValueError, service_account.ServiceAccountError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)
 

@@ -302,6 +302,16 @@ options:
         that reads the keys. Not given, as O(folder_owner).
       - Needs O(folder_mode).
     type: str
+  create_group:
+    description:
+      - Create the groups the host's files and folders are given (O(group), O(folder_group), the items'
+        C(group), the bundle's C(group)) as system groups where they do not exist, in the first module run on
+        the host, before anything is written (M(dbtls.transport.tls_keypair)'s O(dbtls.transport.tls_keypair#module:create_group)).
+        A task that fails before a certificate or the bundle was installed removes them again.
+      - For a service whose keys are installed with its own group before its role creates the service's
+        user (the pki role's C(pki_service_group_create)). Without it, a missing group fails the task.
+    type: bool
+    default: false
   bundle:
     description:
       - Also install the host's CA bundle, a PEM file of trusted CA certificates (for C(ssl-ca),
@@ -558,6 +568,12 @@ attributes_changed:
   returned: when any
   type: dict
   sample: {"/etc/dbtls/tls": ["group", "mode"]}
+groups_created:
+  description: The groups O(create_group) created on the host (in check mode, would create).
+  returned: with O(create_group), when any
+  type: list
+  elements: str
+  sample: [vitess]
 folders_created:
   description: The folders the task created on the target (in check mode, would create), outermost first.
   returned: with O(folder_mode), when any

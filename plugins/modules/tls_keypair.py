@@ -160,6 +160,16 @@ options:
       - Group of the folders of O(folder_mode) (a name or gid); needs O(folder_mode).
       - Not given, as O(folder_owner).
     type: str
+  create_group:
+    description:
+      - Create the groups named by O(group), O(folder_group), the items' C(group) and the bundle's
+        C(group) as system groups (C(groupadd --system)) where they do not exist, before anything
+        else of the run; a run that fails afterwards removes them again (RV(groups_created)).
+      - For a service whose keys are installed with its own group before its role creates the
+        service's user (the pki role's C(pki_service_group_create)). Without it, a missing group fails the run.
+      - In check mode nothing is created, and the files are compared as if owned by a new gid.
+    type: bool
+    default: false
   bundle:
     description:
       - A CA bundle to install in the same run (the M(dbtls.transport.tls_cert) action builds its
@@ -304,6 +314,12 @@ attributes_changed:
       item's result.
   returned: when any
   type: dict
+groups_created:
+  description: The groups O(create_group) created (in check mode, would create).
+  returned: with O(create_group), when any
+  type: list
+  elements: str
+  sample: [vitess]
 folders_created:
   description: The folders this run created (in check mode, would create), outermost first.
   returned: with O(folder_mode), when any
@@ -357,9 +373,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
+from ansible_collections.dbtls.transport.plugins.module_utils import commands
 from ansible_collections.dbtls.transport.plugins.module_utils import files
 from ansible_collections.dbtls.transport.plugins.module_utils import keys
 from ansible_collections.dbtls.transport.plugins.module_utils import module_runner
+from ansible_collections.dbtls.transport.plugins.module_utils import service_account
 
 # pki (X.509: CSRs, certificates) is imported by the functions that use it, not here: the answers to
 # defer_csr (for a current key, and for a key generated for a host that has none) need keys.py
@@ -866,7 +884,56 @@ def _add_bundle(result: dict, b: dict | None, check_mode: bool) -> dict:
     return result
 
 
-def run(params: dict, check_mode: bool = False) -> dict:
+def _group_names(params: dict) -> list:
+    """Every group the run installs files or folders with (top level, items, bundle), in order."""
+    names = [params.get('group'), params.get('folder_group'), (params.get('bundle') or {}).get('group')]
+    names += [item.get('group') for item in params.get('certificates') or [] if isinstance(item, dict)]
+    return [name for name in names if name not in (None, '')]
+
+
+def _create_groups(params: dict, check_mode: bool, runner) -> tuple[dict, list]:
+    """With create_group: create the run's missing groups as system groups, before anything is
+    checked or written. In check mode nothing is created; the files are compared as if owned by a
+    gid no group has yet (so an existing file is reported as changing group). Returns the
+    parameters to run with and the groups created (or that would be)."""
+    if not params.get('create_group'):
+        return params, []
+    try:
+        made = service_account.ensure_groups(_group_names(params), check_mode, runner)
+    except service_account.ServiceAccountError as exc:
+        raise files.FilesError(f'create_group: {exc}') from None
+    if not (check_mode and made):
+        return params, made
+    placeholder = str(files.unused_gid())
+
+    def swap(value):
+        return placeholder if value in made else value
+    params = dict(params, group=swap(params.get('group')), folder_group=swap(params.get('folder_group')))
+    if params.get('bundle'):
+        params['bundle'] = dict(params['bundle'], group=swap(params['bundle'].get('group')))
+    if params.get('certificates'):
+        params['certificates'] = [dict(item, group=swap(item.get('group'))) if isinstance(item, dict) and 'group' in item
+                                  else item for item in params['certificates']]
+    return params, made
+
+
+def run(params: dict, check_mode: bool = False, runner=None) -> dict:
+    params, groups_made = _create_groups(params, check_mode, runner)
+    try:
+        result = _run_files(params, check_mode)
+    except BaseException as exc:
+        if not groups_made or check_mode:
+            raise
+        service_account.remove_groups(groups_made, runner)
+        if isinstance(exc, (keys.PKIError, files.FilesError)):
+            raise type(exc)(f'{exc} (removed the group(s) it had created: {", ".join(groups_made)})') from None
+        raise
+    if groups_made:
+        result.update(changed=True, groups_created=groups_made)
+    return result
+
+
+def _run_files(params: dict, check_mode: bool) -> dict:
     # Keys generated and folders created by this run; removed again when the run fails after them,
     # so that a failed task leaves nothing behind it created.
     created, created_dirs = [], []
@@ -929,6 +996,7 @@ def main():
             folder_mode=dict(type='raw'),
             folder_owner=dict(type='str'),
             folder_group=dict(type='str'),
+            create_group=dict(type='bool', default=False),
             bundle=dict(type='dict', options=dict(
                 dest=dict(type='path', required=True),
                 content=dict(type='str', required=True),
@@ -949,7 +1017,8 @@ def main():
         if keys.CRYPTOGRAPHY_TOO_OLD:
             module.fail_json(msg=keys.CRYPTOGRAPHY_IMPORT_ERROR)
         module.fail_json(msg=missing_required_lib(keys.CRYPTOGRAPHY_REQUIREMENT), exception=keys.CRYPTOGRAPHY_IMPORT_ERROR)
-    module_runner.run_ensure(module, run)
+    runner = commands.command_runner(module)
+    module_runner.run_ensure(module, lambda params, check_mode: run(params, check_mode, runner))
 
 
 if __name__ == '__main__':

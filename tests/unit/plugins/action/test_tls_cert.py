@@ -1111,3 +1111,30 @@ def test_where_a_certificate_may_be_refused_the_bundle_is_written_only_after_the
     refused, target = run_action(args)
     assert refused['failed'] is True and 'bundle' not in refused['msg'] and target.commands == [], refused
     assert not (host / 'ca-bundle.pem').exists()
+
+
+def test_create_group_goes_with_the_first_run_and_check_mode_names_the_group(ca, host):
+    args = task_args(ca, host, group='dbtlsnosuchgroup', create_group=True)
+    check, target = run_action(args, check_mode=True)
+    assert not check.get('failed'), check
+    assert check['changed'] is True and check['groups_created'] == ['dbtlsnosuchgroup']
+    assert len(target.calls) == 1 and target.calls[0]['create_group'] is True
+    assert os.listdir(host) == []
+    # Without it, the missing group fails the task, named, before anything is written.
+    failed, _target = run_action(dict(args, create_group=False), check_mode=True)
+    assert failed['failed'] is True and "group 'dbtlsnosuchgroup' does not exist on this host" in failed['msg']
+    assert 'create_group' not in _target.calls[0]
+
+
+def test_a_group_the_first_run_created_is_removed_when_no_certificate_was_installed(ca, host):
+    target = Target()
+    # The host reports the group it created; the certificate cannot be installed (an unknown owner).
+    target.tamper = lambda result: dict(result, groups_created=['dbtlsgroupx']) if len(target.calls) == 1 else result
+    target.shell_tamper = lambda cmd: 'install -m'.join(
+        part.replace(' -- ', ' -o no-such-user-dbtls -- ', 1) if number == 1 else part
+        for number, part in enumerate(cmd.split('install -m')))
+    result, target = run_action(task_args(ca, host), target=target)
+    assert result['failed'] is True, result
+    assert 'removed the group(s) it had created: dbtlsgroupx' in result['msg'], result['msg']
+    assert any('groupdel -- dbtlsgroupx' in command for command in target.commands)
+    assert os.listdir(host) == []

@@ -42,6 +42,8 @@ class Accounts:
         name = argv[-1]
         if argv[0] == 'groupadd':
             self.groups[name] = 999
+        elif argv[0] == 'groupdel':
+            self.groups.pop(name, None)
         elif argv[0] == 'useradd':
             self.users[name] = {'pw_uid': 998, 'pw_gid': self.groups[argv[argv.index('--gid') + 1]],
                                 'pw_dir': argv[argv.index('--home-dir') + 1], 'pw_shell': argv[argv.index('--shell') + 1]}
@@ -153,3 +155,51 @@ def test_the_real_databases_are_read():
                        False, lambda argv: ran.append(argv) or (1, '', 'must not run'))
     assert result['changed'] is False and ran == []
     assert (result['uid'], result['gid']) == (0, root.pw_gid)
+
+
+def test_ensure_groups_creates_only_the_missing_groups_once():
+    accounts = Accounts({'mysql': 27})
+    made = sa.ensure_groups(['vitess', 'mysql', None, '', '1234', 'vitess', 'garb'], False, accounts.run, lookup_group=accounts.group)
+    assert made == ['vitess', 'garb']
+    assert accounts.commands == [['groupadd', '--system', 'vitess'], ['groupadd', '--system', 'garb']]
+
+
+def test_ensure_groups_in_check_mode_names_them_and_runs_nothing():
+    accounts = Accounts()
+    assert sa.ensure_groups(['vitess'], True, accounts.run, lookup_group=accounts.group) == ['vitess']
+    assert accounts.commands == [] and accounts.groups == {}
+
+
+def test_ensure_groups_refuses_a_bad_name_before_any_command():
+    accounts = Accounts()
+    with pytest.raises(sa.ServiceAccountError, match="^group 'Vitess': not a valid group name"):
+        sa.ensure_groups(['garb', 'Vitess'], False, accounts.run, lookup_group=accounts.group)
+    assert accounts.commands == []
+
+
+def test_ensure_groups_removes_the_groups_it_made_when_a_later_one_fails():
+    accounts = Accounts()
+    real_run = accounts.run
+
+    def run(argv):
+        if argv[-1] == 'garb' and argv[0] == 'groupadd':
+            accounts.commands.append(argv)
+            return 1, '', 'groupadd: GID range exhausted'
+        return real_run(argv)
+    with pytest.raises(sa.ServiceAccountError, match=r'^group garb: groupadd failed \(rc 1\): groupadd: GID range exhausted'):
+        sa.ensure_groups(['vitess', 'garb'], False, run, lookup_group=accounts.group)
+    assert accounts.commands == [['groupadd', '--system', 'vitess'], ['groupadd', '--system', 'garb'], ['groupdel', 'vitess']]
+    assert accounts.groups == {}
+
+
+@pytest.mark.parametrize('users, changes', [
+    ({'vitess': dict(AS_WANTED)}, []),
+    ({}, ['user vitess created (system user, primary group vitess, home /var/lib/vitess not created, shell /usr/sbin/nologin)']),
+    ({'vitess': dict(AS_WANTED, pw_dir='/home/vitess')}, ['user vitess: home /home/vitess -> /var/lib/vitess']),
+])
+def test_compare_says_what_ensure_would_change_and_runs_nothing(users, changes):
+    accounts = Accounts({'vitess': 999}, users)
+    answer = sa.compare({'name': 'vitess', 'group': 'vitess', 'home': '/var/lib/vitess', 'shell': '/usr/sbin/nologin'},
+                        lookup_group=accounts.group, lookup_user=accounts.user)
+    assert answer['changes'] == changes and answer['gid'] == 999
+    assert accounts.commands == []

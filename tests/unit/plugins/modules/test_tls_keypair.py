@@ -579,3 +579,67 @@ def test_bundle_report_only_compares_and_writes_nothing(tmp_path, capsys, ca):
     state = snapshot(tmp_path)
     again = run_main(tls_keypair, dict(args, defer_csr=True), capsys)
     assert again['bundle']['attributes_changed'] == ['mode'] and snapshot(tmp_path) == state
+
+
+class _GroupTable:
+    """groupadd/groupdel and getgrnam over a group the host does not have (given the test's own gid,
+    so that files can be given it): the account database is not touched."""
+
+    def __init__(self, monkeypatch, name):
+        self.name, self.present, self.commands = name, False, []
+        real = grp.getgrnam
+
+        def getgrnam(wanted):
+            if wanted == name:
+                if not self.present:
+                    raise KeyError(wanted)
+                return grp.struct_group((name, 'x', os.getegid(), []))
+            return real(wanted)
+        monkeypatch.setattr(grp, 'getgrnam', getgrnam)
+
+    def run(self, argv, data=None):
+        self.commands.append(argv)
+        if argv[0] == 'groupadd':
+            self.present = True
+        elif argv[0] == 'groupdel':
+            self.present = False
+        return 0, '', ''
+
+
+def test_create_group_makes_the_missing_group_before_the_files_get_it(tmp_path, monkeypatch):
+    table = _GroupTable(monkeypatch, 'dbtlssvc')
+    args = params(tmp_path, group='dbtlssvc', folder_mode='0750', folder_group='dbtlssvc', create_group=True)
+    args['key_path'] = str(tmp_path / 'host' / 'tls' / 'peer.key')
+    args['cert_path'] = str(tmp_path / 'host' / 'tls' / 'peer.crt')
+    result = tls_keypair.run(args, False, table.run)
+    assert table.commands == [['groupadd', '--system', 'dbtlssvc']]
+    assert result['changed'] is True and result['groups_created'] == ['dbtlssvc']
+    assert os.stat(args['key_path']).st_gid == os.getegid()
+    # The next run finds the group: nothing is created, nothing reported.
+    again = tls_keypair.run(args, False, table.run)
+    assert table.commands == [['groupadd', '--system', 'dbtlssvc']] and 'groups_created' not in again
+
+
+def test_create_group_in_check_mode_names_the_group_and_changes_nothing(tmp_path, capsys):
+    args = params(tmp_path, group='dbtlsnosuchgroup', folder_mode='0750', folder_group='dbtlsnosuchgroup', create_group=True)
+    result = run_main(tls_keypair, args, capsys, check_mode=True)
+    assert result['changed'] is True and result['groups_created'] == ['dbtlsnosuchgroup']
+    assert os.listdir(tmp_path / 'host') == []
+    with pytest.raises(KeyError):
+        grp.getgrnam('dbtlsnosuchgroup')
+
+
+def test_create_group_removes_the_group_when_the_run_fails(tmp_path, monkeypatch):
+    table = _GroupTable(monkeypatch, 'dbtlssvc')
+    args = params(tmp_path, group='dbtlssvc', key_mode='0644', create_group=True)
+    with pytest.raises(keys.PKIError, match=r'readable by every user.*\(removed the group\(s\) it had created: dbtlssvc\)$'):
+        tls_keypair.run(args, False, table.run)
+    assert table.commands == [['groupadd', '--system', 'dbtlssvc'], ['groupdel', 'dbtlssvc']]
+    assert table.present is False and os.listdir(tmp_path / 'host') == []
+
+
+def test_a_missing_group_without_create_group_fails_naming_it(tmp_path, capsys):
+    result = run_main(tls_keypair, params(tmp_path, group="dbtlsnosuchgroup"), capsys)
+    assert result.get("failed") is True
+    assert "group 'dbtlsnosuchgroup' does not exist on this host" in result['msg']
+    assert os.listdir(tmp_path / 'host') == []
