@@ -50,12 +50,15 @@ def _lookup_user(name: str):
         return None
 
 
+def _require_name(label: str, value: str, kind: str) -> None:
+    if not _NAME.match(value):
+        raise ServiceAccountError(f'{label} {value!r}: not a valid {kind} name (lower-case letters, digits, '
+                                  f'"_" and "-", starting with a letter or "_", at most 32 characters)')
+
+
 def _check(params: dict) -> None:
     for option in ('name', 'group'):
-        value = params.get(option) or ''
-        if not _NAME.match(value):
-            raise ServiceAccountError(f'{option} {value!r}: not a valid account name (lower-case letters, digits, '
-                                      f'"_" and "-", starting with a letter or "_", at most 32 characters)')
+        _require_name(option, params.get(option) or '', 'account')
     for option in ('home', 'shell'):
         value = params.get(option) or ''
         if not value.startswith('/'):
@@ -87,9 +90,7 @@ def ensure_groups(names: t.Iterable, check_mode: bool, run: Runner,
         text = '' if name is None else str(name)
         if not text or text.isdigit() or text in missing or lookup_group(text) is not None:
             continue
-        if not _NAME.match(text):
-            raise ServiceAccountError(f'group {text!r}: not a valid group name (lower-case letters, digits, '
-                                      f'"_" and "-", starting with a letter or "_", at most 32 characters)')
+        _require_name('group', text, 'group')
         missing.append(text)
     created: list[str] = []
     try:
